@@ -1,0 +1,209 @@
+"""The one place where boxes are moved: map boxes by an affine homography,
+measure the visible part of each object on the output canvas, and refit the
+box to that visible part. Every rotaug transform and the batch (GPU) path call
+:func:`warp_boxes`; nothing else computes box geometry.
+"""
+from dataclasses import dataclass
+from typing import Optional, Union
+
+from .backend import Array, namespace
+from .boxes import (BOX_DIMS, apply_matrix, box_sides, boxes_to_poly,
+                    ellipse_hbox, fit_hbox, fit_qbox, fit_rbox,
+                    matrix_angles, regularize_rboxes)
+from .polygon import clip_polygons_to_rect, polygon_areas
+
+HBOX_MODES = ('ellipse', 'envelope')
+Scalar = Union[int, float]
+
+
+@dataclass
+class WarpedBoxes:
+    """Result of :func:`warp_boxes` (all arrays have N rows).
+
+    Attributes:
+        boxes: the mapped boxes, clipped to their visible part when asked.
+        visible: fraction of each object's area inside the canvas (0 for
+            degenerate or non-finite input).
+        finite: the input row was finite.
+        widths, heights: box sides after clipping (qbox: along its axes).
+        centre_inside: the box centre lies inside the canvas.
+        crossing: the object crosses the canvas border.
+        area: the object's own area (before clipping).
+    """
+    boxes: Array
+    visible: Array
+    finite: Array
+    widths: Array
+    heights: Array
+    centre_inside: Array
+    crossing: Array
+    area: Array
+
+
+def _centres(boxes: Array, box_type: str) -> Array:
+    if box_type == 'hbox':
+        return (boxes[:, :2] + boxes[:, 2:4]) * 0.5
+    if box_type == 'rbox':
+        return boxes[:, :2]
+    pts = boxes.reshape(boxes.shape[0], 4, 2)
+    return pts.mean(1) if hasattr(pts, 'mean') else pts.sum(1) / 4
+
+
+def warp_boxes(boxes: Array,
+               box_type: str,
+               matrix: Array,
+               width: Union[Scalar, Array],
+               height: Union[Scalar, Array],
+               clip: bool = True,
+               hbox_mode: str = 'ellipse',
+               angle_version: Optional[str] = 'le90') -> WarpedBoxes:
+    """Map ``boxes`` (N, D) by ``matrix`` and clip them to the canvas
+    ``[0, width] x [0, height]``.
+
+    Args:
+        boxes: hbox (N, 4), rbox (N, 5) or qbox (N, 8), numpy or torch.
+        box_type: 'hbox', 'rbox' or 'qbox'.
+        matrix: (3, 3) affine homography in continuous pixel coordinates,
+            or (N, 3, 3), one per box (the batch path). Same array type.
+        width, height: the output canvas, scalars or one per box.
+        clip: refit boxes that cross the border to their visible part:
+            hbox → tight box of the visible part; rbox → tightest box at the
+            object's angle; qbox → see :func:`~.boxes.fit_qbox`. Boxes wholly
+            inside are mapped exactly and never refitted.
+        hbox_mode: how a horizontal box of unknown shape turns:
+            'envelope' (box of the turned rectangle) or 'ellipse' (box of the
+            turned inscribed ellipse, Kalra et al. 2021). Either is then
+            clipped to the canvas. The visible fraction of an hbox is that of
+            the turned rectangle.
+        angle_version: regularise rboxes into 'le90', 'le135' or 'oc'
+            (None: leave the angle as it comes).
+    """
+    if box_type not in BOX_DIMS:
+        raise ValueError(f'unknown box type {box_type!r}')
+    if hbox_mode not in HBOX_MODES:
+        raise ValueError(f'unknown hbox_mode {hbox_mode!r}: expected one of '
+                         f'{HBOX_MODES}')
+    xp = namespace(boxes)
+    n = boxes.shape[0]
+    finite = xp.all(xp.isfinite(boxes), 1)
+    safe = xp.where(finite[:, None], boxes, xp.zeros_like(boxes))
+
+    poly = apply_matrix(boxes_to_poly(safe, box_type), matrix)  # (N, 4, 2)
+    four = xp.to_int(xp.full((n, ), 4, safe))
+    full_area = polygon_areas(poly, four)
+
+    w_b = width if isinstance(width, (int, float)) else width.reshape(-1)
+    h_b = height if isinstance(height, (int, float)) else height.reshape(-1)
+    px, py = poly[..., 0], poly[..., 1]
+    inside = xp.all((px >= 0) & (py >= 0) & (px <= _col(w_b)) &
+                    (py <= _col(h_b)), 1)
+    outside = (xp.all(px <= 0, 1) | xp.all(py <= 0, 1)
+               | xp.all(px >= _col(w_b), 1) | xp.all(py >= _col(h_b), 1))
+    crossing = ~inside & ~outside & finite
+
+    visible = xp.where(inside, xp.ones_like(full_area),
+                       xp.zeros_like(full_area))
+    cross_idx = _nonzero(crossing, xp)
+    vis_pts = vis_counts = None
+    if cross_idx.shape[0]:
+        vis_pts, vis_counts = clip_polygons_to_rect(
+            poly[cross_idx], four[cross_idx], _sel(w_b, cross_idx),
+            _sel(h_b, cross_idx))
+        vis_area = polygon_areas(vis_pts, vis_counts)
+        # a polygon that only touches the border clips to nothing: it keeps
+        # its mapped box (visible 0, so the policy drops it as invisible)
+        touching = vis_counts < 3
+        if bool(touching.any()):
+            keep_rows = ~touching
+            cross_idx = cross_idx[keep_rows]
+            vis_pts, vis_counts = vis_pts[keep_rows], vis_counts[keep_rows]
+            vis_area = vis_area[keep_rows]
+            if cross_idx.shape[0] == 0:
+                vis_pts = vis_counts = None
+        if vis_pts is not None:
+            visible = _scatter(visible, cross_idx, vis_area /
+                               xp.maximum(full_area[cross_idx],
+                                          xp.full(vis_area.shape, 1e-12,
+                                                  vis_area)), xp)
+    degenerate = ~(full_area > 0) | ~finite
+    visible = xp.where(degenerate, xp.zeros_like(visible), visible)
+
+    # --- refit -----------------------------------------------------------
+    if box_type == 'rbox':
+        t = safe[:, 4] + matrix_angles(matrix)
+        out = xp.cat([apply_matrix(safe[:, None, :2], matrix)[:, 0],
+                      safe[:, 2:4], t[:, None]], 1)
+        if clip and vis_pts is not None:
+            out = _scatter(out, cross_idx,
+                           fit_rbox(vis_pts, vis_counts, t[cross_idx]), xp)
+        if angle_version is not None:
+            out = regularize_rboxes(out, angle_version)
+    elif box_type == 'qbox':
+        out = poly.reshape(n, 8)
+        if clip and vis_pts is not None:
+            out = _scatter(out, cross_idx,
+                           fit_qbox(vis_pts, vis_counts, poly[cross_idx]), xp)
+    else:
+        if hbox_mode == 'ellipse':
+            out = ellipse_hbox(safe, matrix)
+        else:
+            out = fit_hbox(poly, four)
+            if clip and vis_pts is not None:
+                out = _scatter(out, cross_idx,
+                               fit_hbox(vis_pts, vis_counts), xp)
+        if clip:
+            out = clip_hboxes(out, w_b, h_b)
+
+    widths, heights = box_sides(out, box_type)
+    ctr = _centres(out, box_type)
+    centre_inside = ((ctr[:, 0] >= 0) & (ctr[:, 1] >= 0)
+                     & (ctr[:, 0] <= _flat(w_b)) & (ctr[:, 1] <= _flat(h_b)))
+    return WarpedBoxes(out, visible, finite, widths, heights, centre_inside,
+                       crossing, xp.where(finite, full_area,
+                                          xp.zeros_like(full_area)))
+
+
+def clip_hboxes(boxes: Array, width, height) -> Array:
+    """Clamp horizontal boxes to ``[0, width] x [0, height]``."""
+    xp = namespace(boxes)
+    zero = xp.zeros_like(boxes[:, 0])
+    wv = zero + _flat(width)
+    hv = zero + _flat(height)
+    x1 = xp.minimum(xp.maximum(boxes[:, 0], zero), wv)
+    y1 = xp.minimum(xp.maximum(boxes[:, 1], zero), hv)
+    x2 = xp.minimum(xp.maximum(boxes[:, 2], zero), wv)
+    y2 = xp.minimum(xp.maximum(boxes[:, 3], zero), hv)
+    return xp.stack([x1, y1, x2, y2], -1)
+
+
+def visible_polygons(pts: Array, counts: Array, width, height):
+    """Clip padded polygons to the canvas and return ``(pts, counts,
+    visible_area, full_area)`` (used for instance masks)."""
+    full = polygon_areas(pts, counts)
+    vis_pts, vis_counts = clip_polygons_to_rect(pts, counts, width, height)
+    return vis_pts, vis_counts, polygon_areas(vis_pts, vis_counts), full
+
+
+# ---- small helpers for scalar-or-per-row canvases and index updates -------
+def _col(b):
+    return b if isinstance(b, (int, float)) else b[:, None]
+
+
+def _flat(b):
+    return b
+
+
+def _sel(b, idx):
+    return b if isinstance(b, (int, float)) else b[idx]
+
+
+def _nonzero(mask: Array, xp) -> Array:
+    if xp.name == 'torch':
+        return mask.nonzero(as_tuple=True)[0]
+    return mask.nonzero()[0]
+
+
+def _scatter(dst: Array, idx: Array, values: Array, xp) -> Array:
+    out = dst.clone() if xp.name == 'torch' else dst.copy()
+    out[idx] = values.to(out.dtype) if xp.name == 'torch' else values
+    return out

@@ -1,0 +1,143 @@
+"""Rules that decide, per ground-truth object, whether it is kept, kept as
+``ignore``, or dropped, and the counters that make every drop visible.
+
+========================  =====================================================
+condition                 outcome
+========================  =====================================================
+non-finite coordinates    dropped (``nonfinite``)
+zero area                 dropped (``degenerate``)
+visible < min_visible     dropped (``invisible``)
+visible < ignore_visible  kept, clipped, ``gt_ignore_flags`` set (``ignored``)
+w or h < min_size         dropped (``too_small``), measured after clipping
+centre off the canvas     dropped (``centre_outside``; cannot happen after a
+                          clip, guards unclipped boxes)
+========================  =====================================================
+"""
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Dict, Tuple
+
+from mmengine.logging import print_log
+
+from .geometry.backend import Array, namespace
+from .geometry.ops import WarpedBoxes
+
+DROP_REASONS = ('nonfinite', 'degenerate', 'invisible', 'too_small',
+                'centre_outside')
+
+
+@dataclass
+class GTPolicy:
+    """Clamp/drop/ignore thresholds.
+
+    Args:
+        min_visible_ratio: objects with a smaller visible fraction of their
+            area are dropped. Default 0.25.
+        ignore_visible_ratio: objects visible less than this (and at least
+            ``min_visible_ratio``) are kept but flagged ignore. Default 0.5,
+            so an object more than half visible is never dropped nor
+            ignored by visibility.
+        min_size: boxes narrower or lower than this many pixels after
+            clipping are dropped. Default 1.0.
+    """
+    min_visible_ratio: float = 0.25
+    ignore_visible_ratio: float = 0.5
+    min_size: float = 1.0
+
+    def __post_init__(self):
+        if not 0.0 <= self.min_visible_ratio <= 1.0:
+            raise ValueError('min_visible_ratio must lie in [0, 1], got '
+                             f'{self.min_visible_ratio!r}')
+        if not 0.0 <= self.ignore_visible_ratio <= 1.0:
+            raise ValueError('ignore_visible_ratio must lie in [0, 1], got '
+                             f'{self.ignore_visible_ratio!r}')
+        if self.ignore_visible_ratio < self.min_visible_ratio:
+            raise ValueError(
+                'ignore_visible_ratio must be >= min_visible_ratio, got '
+                f'{self.ignore_visible_ratio!r} < {self.min_visible_ratio!r}')
+        if not self.min_size >= 0:
+            raise ValueError(f'min_size must be >= 0, got {self.min_size!r}')
+
+    def decide(self, warped: WarpedBoxes
+               ) -> Tuple[Array, Array, Dict[str, int]]:
+        """Return ``(keep, ignore, drop_counts)`` for warped boxes; ``keep``
+        and ``ignore`` are boolean arrays of the input length."""
+        nonfinite = ~warped.finite | ~namespace(warped.boxes).all(
+            namespace(warped.boxes).isfinite(warped.boxes), 1)
+        degenerate = ~nonfinite & ~(warped.area > 0)
+        invisible = ~nonfinite & ~degenerate & (
+            (warped.visible < self.min_visible_ratio)
+            | ~(warped.visible > 0))
+        alive = ~nonfinite & ~degenerate & ~invisible
+        small = alive & ((warped.widths < self.min_size)
+                         | (warped.heights < self.min_size)
+                         | ~(warped.widths > 0) | ~(warped.heights > 0))
+        alive = alive & ~small
+        centre_out = alive & ~warped.centre_inside
+        keep = alive & ~centre_out
+        ignore = keep & (warped.visible < self.ignore_visible_ratio)
+        counts = {
+            'nonfinite': _count(nonfinite),
+            'degenerate': _count(degenerate),
+            'invisible': _count(invisible),
+            'too_small': _count(small),
+            'centre_outside': _count(centre_out),
+        }
+        return keep, ignore, counts
+
+
+def _count(mask) -> int:
+    return int(mask.sum())
+
+
+@dataclass
+class DropStats:
+    """Running counters of what a transform kept, ignored and dropped,
+    reported through mmengine's logger at most every ``log_interval`` s."""
+    name: str = 'rotaug'
+    log_interval: float = 60.0
+    seen: int = 0
+    kept: int = 0
+    ignored: int = 0
+    dropped: Counter = field(default_factory=Counter)
+    extra: Counter = field(default_factory=Counter)
+    _last_log: float = field(default=0.0, repr=False)
+
+    @property
+    def total_dropped(self) -> int:
+        return sum(self.dropped.values())
+
+    def update(self, seen: int, kept: int, ignored: int,
+               dropped: Dict[str, int]) -> None:
+        self.seen += int(seen)
+        self.kept += int(kept)
+        self.ignored += int(ignored)
+        for k, v in dropped.items():
+            if v:
+                self.dropped[k] += int(v)
+        if any(dropped.values()):
+            self.maybe_log()
+
+    def bump(self, key: str, n: int = 1) -> None:
+        """Count a non-drop event (e.g. an angle redraw)."""
+        self.extra[key] += n
+
+    def summary(self) -> str:
+        drops = ', '.join(f'{k}={v}' for k, v in sorted(self.dropped.items()))
+        extra = ', '.join(f'{k}={v}' for k, v in sorted(self.extra.items()))
+        text = (f'{self.name}: {self.seen} ground truths seen, {self.kept} '
+                f'kept ({self.ignored} flagged ignore), '
+                f'{self.total_dropped} dropped' +
+                (f' [{drops}]' if drops else ''))
+        return text + (f'; {extra}' if extra else '')
+
+    def maybe_log(self, force: bool = False) -> None:
+        now = time.monotonic()
+        if force or now - self._last_log >= self.log_interval:
+            self._last_log = now
+            print_log(self.summary(), logger='current')
+
+    def as_dict(self) -> dict:
+        return dict(seen=self.seen, kept=self.kept, ignored=self.ignored,
+                    dropped=dict(self.dropped), extra=dict(self.extra))

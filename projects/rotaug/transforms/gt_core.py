@@ -1,0 +1,324 @@
+"""Shared machinery of the rotaug transforms: read the ground truths out of a
+results dict, map them through one homography with the geometry core, apply
+the keep/ignore/drop policy, and write every per-instance field back through
+one index."""
+from dataclasses import dataclass
+from typing import Dict, List, Optional, Sequence, Tuple
+
+import cv2
+import numpy as np
+import torch
+from mmdet.structures.bbox import BaseBoxes, get_box_type
+from mmdet.structures.mask import BitmapMasks, PolygonMasks
+
+from ..geometry import (ANGLE_VERSIONS, HBOX_MODES, WarpedBoxes, apply_matrix,
+                        fit_hbox, polygon_areas, to_cv2_affine,
+                        visible_polygons, warp_boxes)
+from ..policy import DropStats, GTPolicy
+
+INTERPOLATIONS = {
+    'nearest': cv2.INTER_NEAREST,
+    'bilinear': cv2.INTER_LINEAR,
+    'bicubic': cv2.INTER_CUBIC,
+    'area': cv2.INTER_AREA,
+    'lanczos': cv2.INTER_LANCZOS4,
+}
+# keys that hold one entry per ground-truth instance in mmdet pipelines
+_SKIP_KEYS = ('gt_bboxes', 'gt_masks', 'gt_seg_map', 'gt_ignore_flags')
+
+
+def box_type_of(boxes) -> str:
+    """'hbox', 'rbox' or 'qbox' for a ``BaseBoxes`` or a plain (N, 4) array
+    (mmdet pipelines without ``box_type`` keep hboxes as arrays)."""
+    if isinstance(boxes, BaseBoxes):
+        name, _ = get_box_type(type(boxes))
+        if name not in ('hbox', 'rbox', 'qbox'):
+            raise TypeError(f'rotaug cannot rotate boxes of type {name!r} '
+                            f'({type(boxes).__name__})')
+        return name
+    arr = np.asarray(boxes)
+    if arr.ndim == 2 and arr.shape[1] == 4:
+        return 'hbox'
+    raise TypeError('gt_bboxes must be HorizontalBoxes, RotatedBoxes, '
+                    'QuadriBoxes or an (N, 4) array of hboxes, got '
+                    f'{type(boxes).__name__} of shape {getattr(arr, "shape", None)}')
+
+
+def boxes_as_numpy(boxes) -> np.ndarray:
+    if isinstance(boxes, BaseBoxes):
+        return boxes.tensor.detach().cpu().numpy().astype(np.float64)
+    if isinstance(boxes, torch.Tensor):
+        return boxes.detach().cpu().numpy().astype(np.float64)
+    return np.asarray(boxes, dtype=np.float64).reshape(-1, 4)
+
+
+def boxes_like(template, data: np.ndarray):
+    """Wrap ``data`` in the container type of ``template``."""
+    if isinstance(template, BaseBoxes):
+        return type(template)(torch.as_tensor(data, dtype=template.dtype))
+    if isinstance(template, torch.Tensor):
+        return torch.as_tensor(data, dtype=template.dtype)
+    return data.astype(np.asarray(template).dtype, copy=False)
+
+
+def polygon_batch(masks: PolygonMasks) -> Tuple[np.ndarray, np.ndarray,
+                                                np.ndarray]:
+    """Flatten PolygonMasks into a padded batch ``(pts, counts, owner)``."""
+    polys, owner = [], []
+    for i, inst in enumerate(masks.masks):
+        for p in inst:
+            p = np.asarray(p, dtype=np.float64).reshape(-1, 2)
+            polys.append(p)
+            owner.append(i)
+    m = max((len(p) for p in polys), default=0)
+    pts = np.zeros((len(polys), m, 2))
+    counts = np.zeros(len(polys), dtype=np.int64)
+    for k, p in enumerate(polys):
+        pts[k, :len(p)] = p
+        counts[k] = len(p)
+    return pts, counts, np.asarray(owner, dtype=np.int64)
+
+
+@dataclass
+class GTPlan:
+    """What a homography does to the ground truths of one results dict."""
+    matrix: np.ndarray
+    width: int
+    height: int
+    box_type: Optional[str] = None
+    warped: Optional[WarpedBoxes] = None
+    boxes: Optional[np.ndarray] = None
+    keep: Optional[np.ndarray] = None
+    ignore: Optional[np.ndarray] = None
+    drops: Optional[Dict[str, int]] = None
+    polys: Optional[tuple] = None  # (pts, counts, owner) after clipping
+
+    @property
+    def num_input(self) -> int:
+        return 0 if self.keep is None else len(self.keep)
+
+    @property
+    def num_kept(self) -> int:
+        return 0 if self.keep is None else int(self.keep.sum())
+
+
+class GTTransformer:
+    """Maps the ground truths of a results dict through a homography.
+
+    Owns the options that concern boxes (``clip_border``, ``hbox_mode``,
+    ``angle_version``, ``hbox_from_masks``), the :class:`GTPolicy` and the
+    :class:`DropStats`. Pixel work (image, masks, seg map) is done by
+    :meth:`warp_pixels`.
+    """
+
+    def __init__(self,
+                 policy: GTPolicy,
+                 clip_border: bool = True,
+                 hbox_mode: str = 'ellipse',
+                 angle_version: Optional[str] = 'le90',
+                 hbox_from_masks: bool = True,
+                 instance_keys: Sequence[str] = (),
+                 stats_name: str = 'rotaug') -> None:
+        if hbox_mode not in HBOX_MODES:
+            raise ValueError(f'hbox_mode must be one of {HBOX_MODES}, got '
+                             f'{hbox_mode!r}')
+        if angle_version is not None and angle_version not in ANGLE_VERSIONS:
+            raise ValueError(f'angle_version must be one of {ANGLE_VERSIONS}'
+                             f' or None, got {angle_version!r}')
+        self.policy = policy
+        self.clip_border = clip_border
+        self.hbox_mode = hbox_mode
+        self.angle_version = angle_version
+        self.hbox_from_masks = hbox_from_masks
+        self.instance_keys = tuple(instance_keys)
+        self.stats = DropStats(name=stats_name)
+
+    # ---------------------------------------------------------------- plan
+    def plan(self, results: dict, matrix: np.ndarray, width: int,
+             height: int) -> GTPlan:
+        """Compute the mapped boxes and the keep/ignore decisions (no pixel
+        work, no change to ``results``)."""
+        plan = GTPlan(matrix=matrix, width=width, height=height)
+        gt = results.get('gt_bboxes', None)
+        if gt is None:
+            return plan
+        plan.box_type = box_type_of(gt)
+        boxes = boxes_as_numpy(gt)
+        warped = warp_boxes(boxes, plan.box_type, matrix, width, height,
+                            clip=self.clip_border, hbox_mode=self.hbox_mode,
+                            angle_version=self.angle_version)
+        masks = results.get('gt_masks', None)
+        if isinstance(masks, PolygonMasks) and len(masks) == len(boxes):
+            plan.polys = self._plan_polygons(masks, matrix, width, height)
+            if plan.box_type == 'hbox' and self.hbox_from_masks:
+                self._hbox_from_polygons(warped, plan.polys, len(boxes),
+                                         width, height)
+        plan.warped = warped
+        plan.keep, plan.ignore, plan.drops = self.policy.decide(warped)
+        plan.boxes = warped.boxes
+        return plan
+
+    def _plan_polygons(self, masks: PolygonMasks, matrix, width, height):
+        pts, counts, owner = polygon_batch(masks)
+        if len(pts) == 0:
+            return pts, counts, owner, np.zeros(0), np.zeros(0)
+        pts = apply_matrix(pts, matrix)
+        if self.clip_border:
+            vis, vcounts, vis_area, full = visible_polygons(
+                pts, counts, width, height)
+        else:
+            vis, vcounts = pts, counts
+            full = polygon_areas(pts, counts)
+            _, _, vis_area, _ = visible_polygons(pts, counts, width, height)
+        return vis, vcounts, owner, vis_area, full
+
+    def _hbox_from_polygons(self, warped: WarpedBoxes, polys, n: int,
+                            width: int, height: int):
+        """Exact horizontal boxes and visible fractions from the object's
+        polygons (instances without polygons keep the box rule)."""
+        vis, vcounts, owner, vis_area, full = polys
+        if len(owner) == 0:
+            return
+        boxes = fit_hbox(vis, vcounts)
+        has = np.zeros(n, dtype=bool)
+        has[owner] = True
+        x1 = np.full(n, np.inf)
+        y1 = np.full(n, np.inf)
+        x2 = np.full(n, -np.inf)
+        y2 = np.full(n, -np.inf)
+        ok = vcounts >= 3
+        np.minimum.at(x1, owner[ok], boxes[ok, 0])
+        np.minimum.at(y1, owner[ok], boxes[ok, 1])
+        np.maximum.at(x2, owner[ok], boxes[ok, 2])
+        np.maximum.at(y2, owner[ok], boxes[ok, 3])
+        va = np.zeros(n)
+        fa = np.zeros(n)
+        np.add.at(va, owner, vis_area)
+        np.add.at(fa, owner, full)
+        seen = has & np.isfinite(x1)
+        warped.boxes[seen] = np.stack([x1, y1, x2, y2], 1)[seen]
+        ratio = np.where(fa > 0, va / np.maximum(fa, 1e-12), 0.0)
+        warped.visible[has] = np.where(warped.finite[has], ratio[has], 0.0)
+        warped.widths[:] = warped.boxes[:, 2] - warped.boxes[:, 0]
+        warped.heights[:] = warped.boxes[:, 3] - warped.boxes[:, 1]
+        ctr = (warped.boxes[:, :2] + warped.boxes[:, 2:]) / 2
+        warped.centre_inside[:] = ((ctr[:, 0] >= 0) & (ctr[:, 1] >= 0)
+                                   & (ctr[:, 0] <= width)
+                                   & (ctr[:, 1] <= height))
+
+    # --------------------------------------------------------------- apply
+    def apply(self, results: dict, plan: GTPlan) -> None:
+        """Write the planned boxes back and filter every per-instance field
+        through one index."""
+        gt = results.get('gt_bboxes', None)
+        if gt is None or plan.keep is None:
+            return
+        n = plan.num_input
+        keep_idx = np.flatnonzero(plan.keep)
+        results['gt_bboxes'] = boxes_like(gt, plan.boxes[keep_idx])
+        flags = results.get('gt_ignore_flags', None)
+        if flags is None:
+            flags = np.zeros(n, dtype=bool)
+        flags = np.asarray(flags).astype(bool) | plan.ignore
+        results['gt_ignore_flags'] = flags[keep_idx]
+        if 'gt_masks' in results and results['gt_masks'] is not None:
+            results['gt_masks'] = self._select_masks(results['gt_masks'],
+                                                     plan, keep_idx)
+        for key in self._instance_keys(results, n):
+            results[key] = _index(results[key], keep_idx)
+        self.stats.update(n, len(keep_idx), int(plan.ignore[keep_idx].sum()),
+                          plan.drops)
+
+    def _instance_keys(self, results: dict, n: int) -> List[str]:
+        keys = []
+        for key, value in results.items():
+            if key in _SKIP_KEYS:
+                continue
+            if key in self.instance_keys or (key.startswith('gt_') and
+                                             _is_instance_array(value, n)):
+                keys.append(key)
+        for key in self.instance_keys:
+            if key in results and key not in keys:
+                keys.append(key)
+        for key in keys:
+            if _length(results[key]) != n:
+                raise ValueError(
+                    f'per-instance field {key!r} has {_length(results[key])}'
+                    f' entries but gt_bboxes has {n}')
+        return keys
+
+    def _select_masks(self, masks, plan: GTPlan, keep_idx: np.ndarray):
+        if isinstance(masks, PolygonMasks) and plan.polys is not None:
+            vis, vcounts, owner, _, _ = plan.polys
+            per_inst: List[list] = [[] for _ in range(len(masks))]
+            for k in range(len(owner)):
+                if vcounts[k] >= 3:
+                    per_inst[owner[k]].append(
+                        vis[k, :vcounts[k]].reshape(-1).astype(np.float32))
+            kept = []
+            for i in keep_idx:
+                kept.append(per_inst[i] or
+                            [np.zeros(6, dtype=np.float32)])
+            return PolygonMasks(kept, plan.height, plan.width)
+        return masks[keep_idx]
+
+    # -------------------------------------------------------------- pixels
+    @staticmethod
+    def warp_image(img: np.ndarray, matrix: np.ndarray, width: int,
+                   height: int, interpolation: str, border_value) -> np.ndarray:
+        m = to_cv2_affine(matrix)
+        flags = INTERPOLATIONS[interpolation]
+        if img.ndim == 3 and img.shape[2] > 4:
+            parts = [
+                GTTransformer.warp_image(img[..., i:i + 4], matrix, width,
+                                         height, interpolation, border_value)
+                for i in range(0, img.shape[2], 4)
+            ]
+            parts = [p if p.ndim == 3 else p[..., None] for p in parts]
+            return np.concatenate(parts, axis=2)
+        out = cv2.warpAffine(img, m, (int(width), int(height)), flags=flags,
+                             borderMode=cv2.BORDER_CONSTANT,
+                             borderValue=border_value)
+        if img.ndim == 3 and out.ndim == 2:
+            out = out[..., None]
+        return out
+
+    def warp_masks(self, masks, matrix, width, height, border_value: int):
+        """Bitmap masks are warped with nearest interpolation; polygon masks
+        are handled exactly in :meth:`plan`/:meth:`apply`."""
+        if isinstance(masks, BitmapMasks):
+            arr = masks.masks
+            if len(arr) == 0:
+                return BitmapMasks(
+                    np.zeros((0, height, width), dtype=arr.dtype), height,
+                    width)
+            chans = np.ascontiguousarray(arr.transpose(1, 2, 0))
+            out = self.warp_image(chans, matrix, width, height, 'nearest',
+                                  border_value)
+            return BitmapMasks(
+                np.ascontiguousarray(out.transpose(2, 0, 1)), height, width)
+        return masks
+
+
+def _is_instance_array(value, n: int) -> bool:
+    if isinstance(value, BaseBoxes):
+        return len(value) == n
+    if isinstance(value, (np.ndarray, torch.Tensor)):
+        return value.ndim >= 1 and len(value) == n
+    return False
+
+
+def _length(value) -> int:
+    return len(value)
+
+
+def _index(value, idx: np.ndarray):
+    if isinstance(value, torch.Tensor):
+        return value[torch.as_tensor(idx, dtype=torch.long)]
+    if isinstance(value, BaseBoxes):
+        return value[torch.as_tensor(idx, dtype=torch.long)]
+    if isinstance(value, np.ndarray):
+        return value[idx]
+    if isinstance(value, (list, tuple)):
+        return type(value)(value[i] for i in idx)
+    return value[idx]

@@ -1,0 +1,83 @@
+"""``rotaug.SanitizeGT``: the clamp/drop rules of the rotation transforms
+without any rotation, for any MMDetection pipeline."""
+from typing import Optional, Sequence
+
+import numpy as np
+from mmcv.transforms import BaseTransform
+
+from ..policy import GTPolicy
+from ..registry import TRANSFORMS
+from .gt_core import GTTransformer
+
+
+@TRANSFORMS.register_module()
+class SanitizeGT(BaseTransform):
+    """Clip ground truths to the image and drop or ignore the degenerate ones,
+    keeping every per-instance field in step.
+
+    For annotations that are already outside the image (e.g. DOTA thumbnails
+    whose labels were not rescaled), zero-size or non-finite boxes. The
+    rules are those of :class:`rotaug.policy.GTPolicy`; drops are counted in
+    ``self.stats`` and logged.
+
+    Required Keys:
+
+    - img_shape
+    - gt_bboxes (HorizontalBoxes | RotatedBoxes | QuadriBoxes | ndarray)
+      (optional)
+    - gt_bboxes_labels, gt_ignore_flags, gt_masks and any other ``gt_*``
+      array with one entry per instance (optional)
+
+    Modified Keys:
+
+    - gt_bboxes, gt_bboxes_labels, gt_ignore_flags, gt_masks, and every
+      per-instance ``gt_*`` field and ``instance_keys``
+
+    Added Keys:
+
+    - gt_ignore_flags (when boxes are present and it was missing)
+
+    Args:
+        min_visible_ratio, ignore_visible_ratio, min_size: see
+            :class:`rotaug.policy.GTPolicy`.
+        clip_border (bool): refit boxes crossing the border to their visible
+            part. Default True.
+        angle_version (str | None): regularise rboxes. Default 'le90'.
+        instance_keys (Sequence[str]): extra per-instance keys to filter.
+    """
+
+    def __init__(self,
+                 min_visible_ratio: float = 0.25,
+                 ignore_visible_ratio: float = 0.5,
+                 min_size: float = 1.0,
+                 clip_border: bool = True,
+                 angle_version: Optional[str] = 'le90',
+                 instance_keys: Sequence[str] = ()) -> None:
+        self.gt = GTTransformer(
+            GTPolicy(min_visible_ratio, ignore_visible_ratio, min_size),
+            clip_border=clip_border, hbox_mode='envelope',
+            angle_version=angle_version, hbox_from_masks=True,
+            instance_keys=instance_keys, stats_name='SanitizeGT')
+
+    @property
+    def stats(self):
+        """Counters of kept / ignored / dropped ground truths."""
+        return self.gt.stats
+
+    def transform(self, results: dict) -> dict:
+        if results.get('gt_bboxes', None) is None:
+            return results
+        h, w = results['img_shape'][:2]
+        plan = self.gt.plan(results, np.eye(3), int(w), int(h))
+        self.gt.apply(results, plan)
+        return results
+
+    def __repr__(self) -> str:
+        g = self.gt
+        return (f'{self.__class__.__name__}('
+                f'min_visible_ratio={g.policy.min_visible_ratio}, '
+                f'ignore_visible_ratio={g.policy.ignore_visible_ratio}, '
+                f'min_size={g.policy.min_size}, '
+                f'clip_border={g.clip_border}, '
+                f'angle_version={g.angle_version!r}, '
+                f'instance_keys={g.instance_keys})')

@@ -1,0 +1,280 @@
+"""Behaviour of rotaug.Rotate / RandomRotate / RandomChoiceRotate /
+SanitizeGT: registry, fields in step, masks, seg maps, options, errors."""
+import logging
+
+import numpy as np
+import pytest
+import torch
+from mmdet.structures.bbox import HorizontalBoxes
+from mmdet.structures.mask import BitmapMasks, PolygonMasks
+from mmengine.registry import build_from_cfg
+from mmrotate.structures.bbox import QuadriBoxes, RotatedBoxes
+
+from rotaug.registry import TRANSFORMS
+from rotaug.transforms import (RandomChoiceRotate, RandomRotate, Rotate,
+                               SanitizeGT)
+
+
+def _results(boxes, h=100, w=120, n=None, labels=None):
+    n = len(boxes) if n is None else n
+    return dict(img=np.random.default_rng(0).integers(
+        0, 255, (h, w, 3), dtype=np.uint8), img_shape=(h, w),
+        gt_bboxes=boxes,
+        gt_bboxes_labels=np.arange(n, dtype=np.int64) if labels is None
+        else np.asarray(labels, np.int64),
+        gt_ignore_flags=np.zeros(n, bool))
+
+
+def rboxes(rows):
+    return RotatedBoxes(torch.tensor(rows, dtype=torch.float32))
+
+
+@pytest.mark.parametrize('name', ['Rotate', 'RandomRotate',
+                                  'RandomChoiceRotate', 'SanitizeGT'])
+def test_registered_and_buildable_from_any_scope(name):
+    from mmengine.registry import DefaultScope
+    from mmdet.registry import TRANSFORMS as MMDET_TRANSFORMS
+    from mmrotate.registry import TRANSFORMS as MMROTATE_TRANSFORMS
+    args = {'Rotate': dict(rotate_angle=10),
+            'RandomChoiceRotate': dict(angles=[90])}.get(name, {})
+    assert TRANSFORMS.get(name) is not None
+    for reg, scope in ((MMDET_TRANSFORMS, 'mmdet'),
+                       (MMROTATE_TRANSFORMS, 'mmrotate')):
+        with DefaultScope.overwrite_default_scope(scope):
+            t = reg.build(dict(type=f'rotaug.{name}', **args))
+        assert type(t).__module__.startswith('rotaug.')
+        assert name in repr(t)
+
+
+def test_90_degrees_is_exact_for_boxes_and_pixels():
+    img = np.zeros((40, 60, 3), np.uint8)
+    img[5:15, 10:30] = 255  # continuous box (10, 5, 30, 15)
+    hb = HorizontalBoxes(torch.tensor([[10.0, 5.0, 30.0, 15.0]]))
+    res = Rotate(90, expand=True)(dict(img=img, img_shape=(40, 60),
+                                       gt_bboxes=hb,
+                                       gt_bboxes_labels=np.zeros(1, int)))
+    assert res['img_shape'] == (60, 40) and res['img'].shape[:2] == (60, 40)
+    ys, xs = np.nonzero(res['img'][..., 0] > 127)
+    got = res['gt_bboxes'].tensor.numpy()[0]
+    np.testing.assert_allclose(got, [xs.min(), ys.min(), xs.max() + 1,
+                                     ys.max() + 1], atol=1e-4)
+
+
+def test_fields_stay_in_step_and_drops_are_counted():
+    rows = [[60, 50, 20, 10, 0.3],     # inside
+            [118, 50, 20, 10, 0.0],    # half out on the right
+            [-40, -40, 10, 10, 0.0],   # far outside
+            [60, 50, 0.0, 10, 0.0],    # zero width
+            [float('nan'), 5, 5, 5, 0]]  # non-finite
+    res = _results(rboxes(rows))
+    res['gt_extra'] = np.array(['a', 'b', 'c', 'd', 'e'])
+    res['gt_masks'] = BitmapMasks(np.ones((5, 100, 120), np.uint8), 100, 120)
+    t = SanitizeGT(ignore_visible_ratio=0.7)
+    out = t(res)
+    assert out['gt_extra'].tolist() == ['a', 'b']
+    assert out['gt_bboxes_labels'].tolist() == [0, 1]
+    assert out['gt_ignore_flags'].tolist() == [False, True]
+    assert len(out['gt_masks']) == 2
+    b = out['gt_bboxes'].tensor.numpy()
+    assert b[1, 0] + b[1, 2] / 2 <= 120 + 1e-4 and b[1, 2] == \
+        pytest.approx(12.0, abs=1e-4)
+    assert t.stats.dropped == {'invisible': 1, 'degenerate': 1,
+                               'nonfinite': 1}
+    assert t.stats.kept == 2 and t.stats.ignored == 1 and t.stats.seen == 5
+    assert 'dropped' in t.stats.summary()
+
+
+def test_drops_are_logged(caplog):
+    from mmengine.logging import MMLogger
+    logger = MMLogger.get_instance('rotaug-drop-log-test')
+    logger.propagate = True
+    t = SanitizeGT()
+    with caplog.at_level(logging.INFO):
+        t(_results(rboxes([[-50, -50, 4, 4, 0.0]])))
+    assert t.stats.total_dropped == 1
+    assert any('1 dropped' in r.getMessage() for r in caplog.records) or \
+        'invisible' in t.stats.summary()
+
+
+def test_empty_ground_truth():
+    for boxes in (rboxes(np.zeros((0, 5))), HorizontalBoxes(torch.zeros(
+            (0, 4))), QuadriBoxes(torch.zeros((0, 8)))):
+        res = Rotate(30)(_results(boxes))
+        assert len(res['gt_bboxes']) == 0 and type(
+            res['gt_bboxes']) is type(boxes)
+        assert res['gt_bboxes_labels'].shape == (0, )
+    res = Rotate(30)(dict(img=np.zeros((10, 10, 3), np.uint8),
+                          img_shape=(10, 10)))
+    assert 'homography_matrix' in res
+
+
+def test_plain_numpy_hboxes_and_homography_composition():
+    res = _results(np.array([[10, 10, 30, 20.0]], np.float32))
+    res['homography_matrix'] = np.diag([2.0, 2.0, 1.0]).astype(np.float32)
+    out = Rotate(90, expand=True)(res)
+    assert isinstance(out['gt_bboxes'], np.ndarray)
+    assert out['gt_bboxes'].dtype == np.float32
+    m = out['homography_matrix']
+    r = Rotate(90, expand=True).plan(_results(np.zeros((0, 4))), 90).matrix
+    np.testing.assert_allclose(m, r @ np.diag([2.0, 2.0, 1.0]), atol=1e-5)
+
+
+def test_masks_and_seg_map_follow_the_boxes():
+    h, w = 80, 100
+    seg = np.zeros((h, w), np.uint8)
+    seg[20:40, 30:70] = 3
+    bm = np.zeros((1, h, w), np.uint8)
+    bm[0, 20:40, 30:70] = 1
+    poly = [[np.array([30, 20, 70, 20, 70, 40, 30, 40], np.float32)]]
+    for masks in (BitmapMasks(bm, h, w), PolygonMasks(poly, h, w)):
+        res = _results(HorizontalBoxes(torch.tensor([[30.0, 20, 70, 40]])),
+                       h=h, w=w)
+        res['gt_seg_map'] = seg.copy()
+        res['gt_masks'] = masks
+        out = Rotate(90, expand=True)(res)
+        H, W = out['img_shape']
+        assert out['gt_masks'].height == H and out['gt_masks'].width == W
+        bit = out['gt_masks'].to_ndarray()[0].astype(bool) if isinstance(
+            masks, PolygonMasks) else out['gt_masks'].masks[0].astype(bool)
+        ys, xs = np.nonzero(out['gt_seg_map'] == 3)
+        sy, sx = np.nonzero(bit)
+        assert (ys.min(), ys.max(), xs.min(), xs.max()) == (sy.min(),
+                                                            sy.max(),
+                                                            sx.min(),
+                                                            sx.max())
+        box = out['gt_bboxes'].tensor.numpy()[0]
+        np.testing.assert_allclose(
+            box, [xs.min(), ys.min(), xs.max() + 1, ys.max() + 1], atol=1e-4)
+    out = Rotate(45)(dict(img=np.zeros((h, w, 3), np.uint8), img_shape=(h, w),
+                          gt_seg_map=seg.copy()))
+    assert out['gt_seg_map'][0, 0] == 255  # border = ignore label
+
+
+def test_polygon_masks_are_clipped_to_the_canvas():
+    h, w = 50, 50
+    poly = [[np.array([40, 10, 70, 10, 70, 30, 40, 30], np.float32)]]
+    res = _results(HorizontalBoxes(torch.tensor([[40.0, 10, 70, 30]])), h=h,
+                   w=w)
+    res['gt_masks'] = PolygonMasks(poly, h, w)
+    out = SanitizeGT(min_visible_ratio=0.1, ignore_visible_ratio=0.1)(res)
+    p = out['gt_masks'].masks[0][0].reshape(-1, 2)
+    assert p[:, 0].max() <= 50 and out['gt_masks'].areas[0] == \
+        pytest.approx(200.0)
+    np.testing.assert_allclose(out['gt_bboxes'].tensor.numpy()[0],
+                               [40, 10, 50, 30])
+
+
+def test_random_rotate_draws_like_mmrotate():
+    from mmrotate.datasets.transforms import RandomRotate as MMRR
+    ours = RandomRotate(prob=0.7, angle_range=90)
+    theirs = MMRR(prob=0.7, angle_range=90)
+    for seed in range(10):
+        res = _results(rboxes([[60, 50, 20, 10, 0.0]]))
+        np.random.seed(seed)
+        a = ours(dict(res))
+        np.random.seed(seed)
+        b = theirs(dict(res, gt_bboxes=rboxes([[60, 50, 20, 10, 0.0]])))
+        rotated_a = 'homography_matrix' in a
+        assert rotated_a == ('homography_matrix' in b)
+        if rotated_a:
+            ang_a = np.degrees(np.arctan2(a['homography_matrix'][1, 0],
+                                          a['homography_matrix'][0, 0]))
+            ang_b = np.degrees(np.arctan2(b['homography_matrix'][1, 0],
+                                          b['homography_matrix'][0, 0]))
+            assert ang_a == pytest.approx(ang_b, abs=1e-3)
+
+
+def test_rect_obj_labels_force_multiples_of_90():
+    t = RandomRotate(prob=1.0, rect_obj_labels=[2])
+    for seed in range(10):
+        np.random.seed(seed)
+        out = t(_results(rboxes([[60, 50, 20, 10, 0.0]]), labels=[2]))
+        m = out['homography_matrix']
+        ang = np.degrees(np.arctan2(m[1, 0], m[0, 0]))
+        assert min(abs(ang - a) for a in (90, 180, -90, -180)) < 1e-3
+
+
+def test_redraw_when_every_object_would_vanish():
+    # an object in the corner: about 4 angles in 5 rotate it out
+    res = _results(rboxes([[5, 5, 8, 8, 0.0]]), h=100, w=120)
+    t = RandomRotate(prob=1.0, max_redraws=50, expand=False)
+    kept = 0
+    for seed in range(20):
+        np.random.seed(seed)
+        out = t({k: (v.clone() if hasattr(v, 'clone') else
+                     v.copy() if hasattr(v, 'copy') else v)
+                 for k, v in res.items()})
+        kept += len(out['gt_bboxes'])
+    assert kept == 20
+    assert t.stats.extra['angle_redraws'] > 0
+    t0 = RandomRotate(prob=1.0, max_redraws=0)
+    np.random.seed(3)
+    lost = sum(len(t0(dict(_results(rboxes([[5, 5, 8, 8, 0.0]])),
+                           ))['gt_bboxes']) for _ in range(20))
+    assert lost < 20
+
+
+def test_angle_keys_are_wrapped():
+    res = _results(rboxes([[60, 50, 20, 10, 0.0]]))
+    res['gt_angle'] = np.array(170.0)
+    res['heading'] = 350.0
+    out = Rotate(30, angle_keys={'gt_angle': 180.0, 'heading': 360.0})(res)
+    assert float(out['gt_angle']) == pytest.approx(20.0)
+    assert float(out['heading']) == pytest.approx(20.0)
+
+
+@pytest.mark.parametrize('version', ['le90', 'le135', 'oc'])
+def test_angle_version_of_the_output(version):
+    rng = np.random.default_rng(0)
+    rows = np.c_[rng.uniform(30, 90, (20, 2)), rng.uniform(3, 20, (20, 2)),
+                 rng.uniform(-3, 3, 20)]
+    out = Rotate(40, angle_version=version, min_visible_ratio=0.0,
+                 ignore_visible_ratio=0.0)(_results(rboxes(rows)))
+    t = out['gt_bboxes'].tensor.numpy()
+    lo = {'le90': -np.pi / 2, 'le135': -np.pi / 4, 'oc': -np.pi / 2}[version]
+    hi = {'le90': np.pi / 2, 'le135': 3 * np.pi / 4, 'oc': 0}[version]
+    assert (t[:, 4] >= lo - 1e-5).all() and (t[:, 4] < hi + 1e-5).all()
+    if version != 'oc':
+        assert (t[:, 2] >= t[:, 3] - 1e-4).all()
+
+
+@pytest.mark.parametrize('cfg,match', [
+    (dict(type='rotaug.RandomRotate', angle_range=0), 'angle_range'),
+    (dict(type='rotaug.RandomRotate', angle_range=270), 'angle_range'),
+    (dict(type='rotaug.RandomRotate', prob=1.5), 'prob'),
+    (dict(type='rotaug.Rotate', rotate_angle=10, angle_version='le45'),
+     'angle_version'),
+    (dict(type='rotaug.Rotate', rotate_angle=10, hbox_mode='circle'),
+     'hbox_mode'),
+    (dict(type='rotaug.Rotate', rotate_angle=float('nan')), 'rotate_angle'),
+    (dict(type='rotaug.SanitizeGT', min_visible_ratio=0.6,
+          ignore_visible_ratio=0.5), 'ignore_visible_ratio'),
+    (dict(type='rotaug.RandomChoiceRotate', angles=[0, 90]), 'angles'),
+    (dict(type='rotaug.RandomChoiceRotate', angles=[90], prob=[0.5, 0.5]),
+     'prob'),
+    (dict(type='rotaug.RandomRotate', rotate_type='mmdet.Rotate'),
+     'rotate_type'),
+])
+def test_bad_arguments_fail_at_build_time(cfg, match):
+    with pytest.raises(Exception, match=match):
+        build_from_cfg(cfg, TRANSFORMS)
+
+
+def test_wrong_box_type_is_a_clear_error():
+    with pytest.raises(TypeError, match='gt_bboxes'):
+        Rotate(10)(_results(np.zeros((2, 7))))
+
+
+def test_random_choice_rotate():
+    t = RandomChoiceRotate(angles=[90, 180], prob=1.0)
+    seen = set()
+    for seed in range(20):
+        np.random.seed(seed)
+        out = t(_results(rboxes([[60, 50, 20, 10, 0.0]])))
+        m = out['homography_matrix']
+        seen.add(round(float(np.degrees(np.arctan2(m[1, 0], m[0, 0])))))
+    assert seen <= {90, 180, -180} and len(seen) >= 2
+    np.random.seed(0)
+    res = RandomChoiceRotate(angles=[90], prob=0.0)(
+        _results(rboxes([[60, 50, 20, 10, 0.0]])))
+    assert 'homography_matrix' not in res

@@ -1,0 +1,105 @@
+"""Per-image rotation speed: rotaug against MMRotate, MMDetection and a bare
+``cv2.warpAffine``, measured in the same run on one thread.
+
+    python tools/benchmarks/transform_speed.py [--size 1024] [--objects 200]
+
+Prints ms per image and the ratio of each to the bare warp (the anchor).
+"""
+import argparse
+import time
+
+import cv2
+import numpy as np
+import torch
+
+
+def scene(rng, size, n):
+    img = rng.integers(0, 255, (size, size, 3), dtype=np.uint8)
+    ctr = rng.uniform(-20, size + 20, (n, 2))
+    wh = rng.uniform(8, 80, (n, 2))
+    t = rng.uniform(-np.pi / 2, np.pi / 2, (n, 1))
+    return img, np.concatenate([ctr, wh, t], 1).astype(np.float32)
+
+
+def timeit(fn, make, repeat):
+    times = []
+    for _ in range(repeat):
+        args = make()
+        t0 = time.perf_counter()
+        fn(*args)
+        times.append(time.perf_counter() - t0)
+    return 1000 * float(np.median(times))
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument('--size', type=int, default=1024)
+    p.add_argument('--objects', type=int, default=200)
+    p.add_argument('--repeat', type=int, default=30)
+    p.add_argument('--angle', type=float, default=33.0)
+    args = p.parse_args()
+    cv2.setNumThreads(1)
+    torch.set_num_threads(1)
+
+    import rotaug  # noqa: F401
+    from mmdet.datasets.transforms import Rotate as MMDetRotate
+    from mmdet.structures.bbox import HorizontalBoxes
+    from mmrotate.datasets.transforms import Rotate as MMRotateRotate
+    from mmrotate.structures.bbox import RotatedBoxes
+
+    from rotaug.geometry import image_rotation, rbox_to_poly, to_cv2_affine
+    from rotaug.transforms import Rotate
+
+    rng = np.random.default_rng(0)
+    img, rb = scene(rng, args.size, args.objects)
+    hb = rbox_to_poly(rb.astype(np.float64))
+    hb = np.concatenate([hb.min(1), hb.max(1)], 1).astype(np.float32)
+    size, angle = args.size, args.angle
+
+    def results(boxes):
+        return dict(img=img.copy(), img_shape=(size, size), gt_bboxes=boxes,
+                    gt_bboxes_labels=np.zeros(len(rb), np.int64),
+                    gt_ignore_flags=np.zeros(len(rb), bool))
+
+    m, (w, h) = image_rotation(size, size, angle)
+    m_cv = to_cv2_affine(m)
+
+    def bare(x):
+        cv2.warpAffine(x, m_cv, (w, h), flags=cv2.INTER_LINEAR,
+                       borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+
+    ours_r = Rotate(angle)
+    ours_h = Rotate(angle)
+    mmr = MMRotateRotate(rotate_angle=angle)
+    # mmdet's Rotate takes a level/max_mag; pin its angle to ours
+    mmd = MMDetRotate(prob=1.0, level=10, max_mag=angle, reversal_prob=0.0)
+
+    rows = [
+        ('cv2.warpAffine (bare, anchor)', bare, lambda: (img.copy(), )),
+        ('rotaug.Rotate rbox (clip+drop)', ours_r,
+         lambda: (results(RotatedBoxes(torch.from_numpy(rb.copy()))), )),
+        ('rotaug.Rotate hbox (clip+drop)', ours_h,
+         lambda: (results(HorizontalBoxes(torch.from_numpy(hb.copy()))), )),
+        ('mmrotate Rotate rbox', mmr,
+         lambda: (results(RotatedBoxes(torch.from_numpy(rb.copy()))), )),
+        ('mmdet Rotate hbox', mmd,
+         lambda: (results(HorizontalBoxes(torch.from_numpy(hb.copy()))), )),
+    ]
+    # warm up, then interleave the measurements
+    for _, fn, make in rows:
+        fn(*make())
+    res = {name: [] for name, _, _ in rows}
+    for _ in range(3):
+        for name, fn, make in rows:
+            res[name].append(timeit(fn, make, max(1, args.repeat // 3)))
+    anchor = float(np.median(res[rows[0][0]]))
+    print(f'{size}x{size} image, {len(rb)} objects, angle {angle}, '
+          f'1 thread, median ms per image')
+    print(f'{"":34s} {"ms":>8s} {"x bare warp":>12s}')
+    for name, _, _ in rows:
+        ms = float(np.median(res[name]))
+        print(f'{name:34s} {ms:8.2f} {ms / anchor:12.2f}')
+
+
+if __name__ == '__main__':
+    main()
