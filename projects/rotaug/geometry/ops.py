@@ -56,7 +56,8 @@ def warp_boxes(boxes: Array,
                height: Union[Scalar, Array],
                clip: bool = True,
                hbox_mode: str = 'ellipse',
-               angle_version: Optional[str] = 'le90') -> WarpedBoxes:
+               angle_version: Optional[str] = 'le90',
+               out_type: Optional[str] = None) -> WarpedBoxes:
     """Map ``boxes`` (N, D) by ``matrix`` and clip them to the canvas
     ``[0, width] x [0, height]``.
 
@@ -77,9 +78,16 @@ def warp_boxes(boxes: Array,
             the turned rectangle.
         angle_version: regularise rboxes into 'le90', 'le135' or 'oc'
             (None: leave the angle as it comes).
+        out_type: 'hbox' to return, for rbox or qbox input, the tight
+            horizontal box of each mapped (and clipped) object polygon: the
+            exact way to derive horizontal boxes from oriented annotations.
+            None keeps ``box_type``.
     """
     if box_type not in BOX_DIMS:
         raise ValueError(f'unknown box type {box_type!r}')
+    if out_type not in (None, box_type, 'hbox'):
+        raise ValueError(f'cannot convert {box_type!r} to {out_type!r}: '
+                         "out_type must be None, the input type or 'hbox'")
     if hbox_mode not in HBOX_MODES:
         raise ValueError(f'unknown hbox_mode {hbox_mode!r}: expected one of '
                          f'{HBOX_MODES}')
@@ -129,7 +137,14 @@ def warp_boxes(boxes: Array,
     visible = xp.where(degenerate, xp.zeros_like(visible), visible)
 
     # --- refit -----------------------------------------------------------
-    if box_type == 'rbox':
+    if out_type == 'hbox' and box_type != 'hbox':
+        out = fit_hbox(poly, four)
+        if clip and vis_pts is not None:
+            out = _scatter(out, cross_idx, fit_hbox(vis_pts, vis_counts), xp)
+        if clip:
+            out = clip_hboxes(out, w_b, h_b)
+        box_type = 'hbox'
+    elif box_type == 'rbox':
         t = safe[:, 4] + matrix_angles(matrix)
         out = xp.cat([apply_matrix(safe[:, None, :2], matrix)[:, 0],
                       safe[:, 2:4], t[:, None]], 1)

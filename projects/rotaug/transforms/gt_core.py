@@ -118,6 +118,7 @@ class GTTransformer:
                  angle_version: Optional[str] = 'le90',
                  hbox_from_masks: bool = True,
                  instance_keys: Sequence[str] = (),
+                 out_box_type: Optional[str] = None,
                  stats_name: str = 'rotaug') -> None:
         if hbox_mode not in HBOX_MODES:
             raise ValueError(f'hbox_mode must be one of {HBOX_MODES}, got '
@@ -125,6 +126,10 @@ class GTTransformer:
         if angle_version is not None and angle_version not in ANGLE_VERSIONS:
             raise ValueError(f'angle_version must be one of {ANGLE_VERSIONS}'
                              f' or None, got {angle_version!r}')
+        if out_box_type not in (None, 'hbox'):
+            raise ValueError("out_box_type must be None or 'hbox', got "
+                             f'{out_box_type!r}')
+        self.out_box_type = out_box_type
         self.policy = policy
         self.clip_border = clip_border
         self.hbox_mode = hbox_mode
@@ -146,11 +151,13 @@ class GTTransformer:
         boxes = boxes_as_numpy(gt)
         warped = warp_boxes(boxes, plan.box_type, matrix, width, height,
                             clip=self.clip_border, hbox_mode=self.hbox_mode,
-                            angle_version=self.angle_version)
+                            angle_version=self.angle_version,
+                            out_type=self.out_box_type)
         masks = results.get('gt_masks', None)
         if isinstance(masks, PolygonMasks) and len(masks) == len(boxes):
             plan.polys = self._plan_polygons(masks, matrix, width, height)
-            if plan.box_type == 'hbox' and self.hbox_from_masks:
+            if (self.out_box_type or plan.box_type) == 'hbox' and \
+                    self.hbox_from_masks:
                 self._hbox_from_polygons(warped, plan.polys, len(boxes),
                                          width, height)
         plan.warped = warped
@@ -215,7 +222,13 @@ class GTTransformer:
             return
         n = plan.num_input
         keep_idx = np.flatnonzero(plan.keep)
-        results['gt_bboxes'] = boxes_like(gt, plan.boxes[keep_idx])
+        kept = plan.boxes[keep_idx]
+        if self.out_box_type == 'hbox' and plan.box_type != 'hbox':
+            _, hbox_cls = get_box_type('hbox')
+            results['gt_bboxes'] = hbox_cls(torch.as_tensor(
+                kept, dtype=torch.float32))
+        else:
+            results['gt_bboxes'] = boxes_like(gt, kept)
         flags = results.get('gt_ignore_flags', None)
         if flags is None:
             flags = np.zeros(n, dtype=bool)

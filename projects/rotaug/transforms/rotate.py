@@ -87,6 +87,10 @@ class Rotate(BaseTransform):
             into ``[-period / 2, period / 2)``; a list means period 360.
         instance_keys (Sequence[str]): extra per-instance keys to filter
             (``gt_*`` arrays of the right length are found automatically).
+        out_box_type (str | None): 'hbox' turns rbox/qbox ground truths into
+            the exact horizontal box of each turned, clipped object (for
+            horizontal detectors trained on oriented annotations). None
+            keeps the input box type.
     """
 
     def __init__(self,
@@ -104,7 +108,8 @@ class Rotate(BaseTransform):
                  ignore_visible_ratio: float = 0.5,
                  min_size: float = 1.0,
                  angle_keys: Union[Sequence[str], Dict[str, float]] = (),
-                 instance_keys: Sequence[str] = ()) -> None:
+                 instance_keys: Sequence[str] = (),
+                 out_box_type: Optional[str] = None) -> None:
         if not isinstance(rotate_angle, Number) or not np.isfinite(
                 rotate_angle):
             raise ValueError(
@@ -129,7 +134,8 @@ class Rotate(BaseTransform):
             GTPolicy(min_visible_ratio, ignore_visible_ratio, min_size),
             clip_border=clip_border, hbox_mode=hbox_mode,
             angle_version=angle_version, hbox_from_masks=hbox_from_masks,
-            instance_keys=instance_keys, stats_name=type(self).__name__)
+            instance_keys=instance_keys, out_box_type=out_box_type,
+            stats_name=type(self).__name__)
 
     @property
     def stats(self):
@@ -191,7 +197,8 @@ class Rotate(BaseTransform):
                 f'ignore_visible_ratio={g.policy.ignore_visible_ratio}, '
                 f'min_size={g.policy.min_size}, '
                 f'angle_keys={self.angle_keys}, '
-                f'instance_keys={g.instance_keys})')
+                f'instance_keys={g.instance_keys}, '
+                f'out_box_type={g.out_box_type!r})')
 
     def __repr__(self) -> str:
         return (f'{self.__class__.__name__}(rotate_angle={self.rotate_angle}'

@@ -44,6 +44,8 @@ class SanitizeGT(BaseTransform):
             part. Default True.
         angle_version (str | None): regularise rboxes. Default 'le90'.
         instance_keys (Sequence[str]): extra per-instance keys to filter.
+        out_box_type (str | None): 'hbox' turns rbox/qbox ground truths into
+            the exact horizontal box of each clipped object.
     """
 
     def __init__(self,
@@ -52,12 +54,14 @@ class SanitizeGT(BaseTransform):
                  min_size: float = 1.0,
                  clip_border: bool = True,
                  angle_version: Optional[str] = 'le90',
-                 instance_keys: Sequence[str] = ()) -> None:
+                 instance_keys: Sequence[str] = (),
+                 out_box_type: Optional[str] = None) -> None:
         self.gt = GTTransformer(
             GTPolicy(min_visible_ratio, ignore_visible_ratio, min_size),
             clip_border=clip_border, hbox_mode='envelope',
             angle_version=angle_version, hbox_from_masks=True,
-            instance_keys=instance_keys, stats_name='SanitizeGT')
+            instance_keys=instance_keys, out_box_type=out_box_type,
+            stats_name='SanitizeGT')
 
     @property
     def stats(self):
@@ -80,4 +84,5 @@ class SanitizeGT(BaseTransform):
                 f'min_size={g.policy.min_size}, '
                 f'clip_border={g.clip_border}, '
                 f'angle_version={g.angle_version!r}, '
-                f'instance_keys={g.instance_keys})')
+                f'instance_keys={g.instance_keys}, '
+                f'out_box_type={g.out_box_type!r})')
