@@ -1,0 +1,7 @@
+# Oriented R-CNN, R50-FPN, 1x on DOTA with rotaug's random rotation.
+_base_ = [
+    '../_base_/models/oriented-rcnn-le90_r50_fpn.py',
+    '../_base_/datasets/dota_rr.py', '../_base_/schedules/schedule_1x.py',
+    '../_base_/default_runtime.py'
+]
+optim_wrapper = dict(optimizer=dict(lr=0.005))
