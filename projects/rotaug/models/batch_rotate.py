@@ -1,0 +1,373 @@
+"""``rotaug.BatchRandomRotate``: random rotation of a whole padded batch on
+its device, for ``DetDataPreprocessor(batch_augments=[...])``.
+
+One ``affine_grid``/``grid_sample`` pass turns every image by its own angle
+about its own centre; the ground truths of all images go through the same
+geometry core (:func:`rotaug.geometry.warp_boxes`, with one matrix per box)
+and the same keep/ignore/drop policy as :class:`rotaug.transforms.Rotate`,
+vectorised in torch: no Python loop over boxes.
+"""
+import math
+from numbers import Number
+from typing import List, Optional, Sequence, Tuple
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from mmdet.structures.bbox import BaseBoxes
+from mmdet.structures.mask import BitmapMasks, PolygonMasks
+from mmengine.structures import InstanceData
+from torch import Tensor, nn
+
+from ..geometry import ANGLE_VERSIONS, HBOX_MODES, warp_boxes
+from ..policy import DropStats, GTPolicy
+from ..registry import MODELS
+from ..transforms.gt_core import GTTransformer, box_type_of
+from ..transforms.rotate import HORIZONTAL_ANGLES
+
+
+def rotation_matrices(angles_deg: Tensor, widths: Tensor,
+                      heights: Tensor) -> Tensor:
+    """(B, 3, 3) homographies (continuous pixel coordinates) turning each
+    image clockwise by its angle about its own centre, canvas unchanged.
+    The same matrices as :func:`rotaug.geometry.image_rotation` (no
+    expand), built on the tensors' device."""
+    a = torch.deg2rad(angles_deg.to(torch.float64))
+    c, s = torch.cos(a), torch.sin(a)
+    # exact at multiples of 90 degrees, like the numpy kernel
+    c = torch.where(c.abs() < 1e-15, torch.zeros_like(c), c)
+    s = torch.where(s.abs() < 1e-15, torch.zeros_like(s), s)
+    cx, cy = widths.to(a) / 2, heights.to(a) / 2
+    m = torch.zeros(len(a), 3, 3, dtype=a.dtype, device=a.device)
+    m[:, 0, 0], m[:, 0, 1], m[:, 0, 2] = c, -s, cx - c * cx + s * cy
+    m[:, 1, 0], m[:, 1, 1], m[:, 1, 2] = s, c, cy - s * cx - c * cy
+    m[:, 2, 2] = 1
+    return m
+
+
+def grid_for(matrices: Tensor, height: int, width: int) -> Tensor:
+    """Sampling grid (B, H, W, 2) for ``grid_sample(align_corners=False)``
+    that realises ``matrices`` (output <- input in continuous pixel
+    coordinates) on a padded batch of ``height`` x ``width``."""
+    inv = torch.linalg.inv(matrices)
+    # normalised -> continuous: x = (xn + 1) * W / 2
+    n2c = torch.tensor([[width / 2, 0, width / 2], [0, height / 2, height / 2],
+                        [0, 0, 1]], dtype=inv.dtype, device=inv.device)
+    c2n = torch.linalg.inv(n2c)
+    theta = (c2n @ inv @ n2c)[:, :2]
+    return F.affine_grid(theta.float(), (len(matrices), 1, height, width),
+                         align_corners=False)
+
+
+@MODELS.register_module()
+class BatchRandomRotate(nn.Module):
+    """Rotate each image of a padded batch by a random angle, on the batch's
+    device, with exact box geometry.
+
+    Use in ``data_preprocessor=dict(type='mmdet.DetDataPreprocessor', ...,
+    batch_augments=[dict(type='rotaug.BatchRandomRotate', ...)])``.
+    Angles are drawn as in :class:`rotaug.transforms.RandomRotate`
+    (uniform in ``[-angle_range, angle_range)`` with probability ``prob``;
+    multiples of 90 degrees for images holding ``rect_obj_labels``). Each
+    image turns about the centre of its own ``img_shape``; the canvas keeps
+    its size (``img_shape``/``pad_shape`` unchanged); pixels coming from
+    outside the image are ``img_border_value`` (in normalised units: 0 is the
+    mean colour). Ground truths (hbox, rbox, qbox; bitmap and polygon masks)
+    are clipped, dropped or flagged ignore exactly as by
+    :class:`rotaug.transforms.Rotate`; ignored ones move to
+    ``ignored_instances``. ``homography_matrix`` in the metainfo is updated.
+
+    Args:
+        prob, angle_range, rect_obj_labels, max_redraws: as
+            :class:`~rotaug.transforms.RandomRotate`.
+        clip_border, hbox_mode, angle_version, min_visible_ratio,
+        ignore_visible_ratio, min_size: as :class:`~rotaug.transforms.Rotate`.
+        img_border_value (float): fill value of the (normalised) image.
+        interpolation (str): 'bilinear' or 'nearest'.
+    """
+
+    def __init__(self,
+                 prob: float = 0.5,
+                 angle_range: float = 180,
+                 rect_obj_labels: Optional[Sequence[int]] = None,
+                 max_redraws: int = 10,
+                 clip_border: bool = True,
+                 hbox_mode: str = 'ellipse',
+                 angle_version: Optional[str] = 'le90',
+                 min_visible_ratio: float = 0.25,
+                 ignore_visible_ratio: float = 0.5,
+                 min_size: float = 1.0,
+                 img_border_value: float = 0.0,
+                 interpolation: str = 'bilinear') -> None:
+        super().__init__()
+        if not isinstance(prob, Number) or not 0 <= prob <= 1:
+            raise ValueError(f'prob must lie in [0, 1], got {prob!r}')
+        if not isinstance(angle_range, Number) or not 0 < angle_range <= 180:
+            raise ValueError(
+                f'angle_range must lie in (0, 180], got {angle_range!r}')
+        if hbox_mode not in HBOX_MODES:
+            raise ValueError(f'hbox_mode must be one of {HBOX_MODES}')
+        if angle_version is not None and angle_version not in ANGLE_VERSIONS:
+            raise ValueError(f'angle_version must be one of {ANGLE_VERSIONS}')
+        if interpolation not in ('bilinear', 'nearest'):
+            raise ValueError("interpolation must be 'bilinear' or 'nearest'")
+        if not isinstance(max_redraws, int) or max_redraws < 0:
+            raise ValueError(
+                f'max_redraws must be an int >= 0, got {max_redraws!r}')
+        self.prob = float(prob)
+        self.angle_range = float(angle_range)
+        self.rect_obj_labels = None if rect_obj_labels is None else [
+            int(x) for x in rect_obj_labels
+        ]
+        self.max_redraws = max_redraws
+        self.clip_border = clip_border
+        self.hbox_mode = hbox_mode
+        self.angle_version = angle_version
+        self.policy = GTPolicy(min_visible_ratio, ignore_visible_ratio,
+                               min_size)
+        self.img_border_value = float(img_border_value)
+        self.interpolation = interpolation
+        self.stats = DropStats(name='BatchRandomRotate')
+        # polygon / bitmap masks reuse the per-image machinery
+        self._masks = GTTransformer(self.policy, clip_border=clip_border,
+                                    hbox_mode=hbox_mode,
+                                    angle_version=angle_version)
+
+    # -------------------------------------------------------------- angles
+    def draw_angles(self, data_samples: list, device) -> Tensor:
+        """One angle per sample (0 for samples that are not rotated)."""
+        b = len(data_samples)
+        rotate = torch.rand(b) < self.prob
+        angles = self.angle_range * (2 * torch.rand(b) - 1)
+        rect = self._rect_mask(data_samples)
+        if rect.any():
+            idx = torch.randint(len(HORIZONTAL_ANGLES), (b, ))
+            horiz = torch.tensor(HORIZONTAL_ANGLES, dtype=angles.dtype)[idx]
+            angles = torch.where(rect, horiz, angles)
+        return torch.where(rotate, angles, torch.zeros_like(angles))
+
+    def _rect_mask(self, data_samples: list) -> Tensor:
+        out = torch.zeros(len(data_samples), dtype=torch.bool)
+        if not self.rect_obj_labels:
+            return out
+        wanted = torch.tensor(self.rect_obj_labels)
+        for i, ds in enumerate(data_samples):
+            for field in ('gt_instances', 'ignored_instances'):
+                if field in ds and len(ds.get(field)):
+                    labels = ds.get(field).labels.cpu()
+                    out[i] |= bool(torch.isin(labels, wanted).any())
+        return out
+
+    # ---------------------------------------------------------------- boxes
+    def plan(self, data_samples: list, angles: Tensor, device):
+        """Warp every ground-truth box of the batch at once. Returns
+        ``(matrices (B,3,3), per-sample list of (boxes, keep, ignore))``."""
+        shapes = torch.tensor([ds.img_shape[:2] for ds in data_samples],
+                              dtype=torch.float64, device=device)
+        mats = rotation_matrices(angles.to(device), shapes[:, 1],
+                                 shapes[:, 0])
+        counts = [len(ds.gt_instances) for ds in data_samples]
+        if sum(counts) == 0:
+            return mats, [None] * len(data_samples), {}
+        box_types = {
+            box_type_of(ds.gt_instances.bboxes)
+            for ds, n in zip(data_samples, counts) if n
+        }
+        if len(box_types) != 1:
+            raise TypeError(f'mixed box types in one batch: {box_types}')
+        box_type = box_types.pop()
+        boxes = torch.cat([
+            _tensor(ds.gt_instances.bboxes).to(device, torch.float64)
+            for ds, n in zip(data_samples, counts) if n
+        ])
+        owner = torch.repeat_interleave(
+            torch.arange(len(counts), device=device),
+            torch.tensor(counts, device=device))
+        warped = warp_boxes(boxes, box_type, mats[owner], shapes[owner, 1],
+                            shapes[owner, 0], clip=self.clip_border,
+                            hbox_mode=self.hbox_mode,
+                            angle_version=self.angle_version)
+        keep, ignore, drops = self.policy.decide(warped)
+        per = []
+        start = 0
+        for n in counts:
+            sl = slice(start, start + n)
+            per.append((warped.boxes[sl], keep[sl], ignore[sl]))
+            start += n
+        return mats, per, drops
+
+    # -------------------------------------------------------------- forward
+    def forward(self, inputs: Tensor,
+                data_samples: List) -> Tuple[Tensor, List]:
+        """Draw one angle per sample and rotate the batch."""
+        return self.rotate(inputs, data_samples,
+                           self.draw_angles(data_samples, inputs.device))
+
+    def rotate(self, inputs: Tensor, data_samples: List,
+               angles: Tensor) -> Tuple[Tensor, List]:
+        """Rotate sample ``i`` by ``angles[i]`` degrees (clockwise), with
+        the redraw guard for images that would lose every object."""
+        device = inputs.device
+        angles = torch.as_tensor(angles, dtype=torch.float32).clone().cpu()
+        mats, per, drops = self.plan(data_samples, angles, device)
+        if self.max_redraws and self._vanishing(per, angles):
+            mats, per, drops = self._redraw(data_samples, angles, mats, per,
+                                            device)
+        inputs = self.warp_images(inputs, mats, data_samples)
+        seen = kept = ignored = 0
+        for i, ds in enumerate(data_samples):
+            if per[i] is not None:
+                _, keep, ignore = per[i]
+                seen += len(keep)
+                kept += int(keep.sum())
+                ignored += int((keep & ignore).sum())
+            self._update_sample(ds, mats[i], per[i])
+        self.stats.update(seen, kept, ignored, drops)
+        return inputs, data_samples
+
+    @staticmethod
+    def _vanishing(per, angles) -> List[int]:
+        """Samples whose every object would be removed by their angle."""
+        return [
+            i for i, p in enumerate(per)
+            if p is not None and len(p[1]) and not bool(p[1].any())
+            and bool(angles[i] != 0)
+        ]
+
+    def _redraw(self, data_samples, angles, mats, per, device):
+        """Redraw the angles of images that would lose every object, at most
+        ``max_redraws`` times, then leave them unrotated."""
+        for _ in range(self.max_redraws):
+            bad = self._vanishing(per, angles)
+            if not bad:
+                break
+            self.stats.bump('angle_redraws', len(bad))
+            new = self.draw_angles([data_samples[i] for i in bad], device)
+            self._replace(data_samples, bad, new, angles, mats, per, device)
+        bad = self._vanishing(per, angles)
+        if bad:
+            self.stats.bump('left_unrotated', len(bad))
+            self._replace(data_samples, bad, torch.zeros(len(bad)), angles,
+                          mats, per, device)
+        # drops of the final decisions
+        return self.plan(data_samples, angles, device)
+
+    def _replace(self, data_samples, idx, new, angles, mats, per, device):
+        sub = [data_samples[i] for i in idx]
+        new_mats, new_per, _ = self.plan(sub, new, device)
+        for k, i in enumerate(idx):
+            angles[i] = new[k]
+            mats[i] = new_mats[k]
+            per[i] = new_per[k]
+
+    def warp_images(self, inputs: Tensor, mats: Tensor,
+                    data_samples: list) -> Tensor:
+        """One grid_sample pass over the batch; pixels outside each image's
+        own canvas keep the padding value."""
+        b, _, h, w = inputs.shape
+        rotated = torch.any(
+            (mats[:, :2, :2] - torch.eye(2, dtype=mats.dtype,
+                                         device=mats.device)).abs() > 0,
+            dim=(1, 2))
+        if not bool(rotated.any()):
+            return inputs
+        idx = rotated.nonzero(as_tuple=True)[0]
+        grid = grid_for(mats[idx], h, w)
+        src = inputs[idx].float()
+        border = self.img_border_value
+        if border != 0:
+            src = src - border
+        out = F.grid_sample(src, grid, mode=self.interpolation,
+                            padding_mode='zeros', align_corners=False)
+        # the padded region of the source is not image: mask it out
+        valid = torch.zeros((len(idx), 1, h, w), device=inputs.device)
+        for k, i in enumerate(idx.tolist()):
+            ih, iw = data_samples[i].img_shape[:2]
+            valid[k, :, :ih, :iw] = 1
+        vis = F.grid_sample(valid, grid, mode='nearest',
+                            padding_mode='zeros', align_corners=False)
+        out = out * vis + border
+        out = out * valid + inputs[idx].float() * (1 - valid)
+        result = inputs.clone()
+        result[idx] = out.to(inputs.dtype)
+        return result
+
+    def _update_sample(self, ds, matrix: Tensor, planned) -> None:
+        m = matrix.detach().cpu().numpy()
+        prev = ds.metainfo.get('homography_matrix', None)
+        ds.set_metainfo(dict(homography_matrix=(
+            m.astype(np.float32) if prev is None else
+            m.astype(np.float32) @ np.asarray(prev, np.float32))))
+        if planned is None:
+            return
+        boxes, keep, ignore = planned
+        gt = ds.gt_instances
+        ign_idx = (keep & ignore).nonzero(as_tuple=True)[0]
+        pos_idx = (keep & ~ignore).nonzero(as_tuple=True)[0]
+        result = InstanceData(metainfo=gt.metainfo)
+        for key, value in gt.items():
+            if key == 'bboxes':
+                value = _like(gt.bboxes, boxes)
+            elif key == 'masks':
+                value = self._warp_masks(value, m, ds)
+            result[key] = value
+        gt = result
+        ignored = gt[ign_idx.cpu()] if len(ign_idx) else None
+        ds.gt_instances = gt[pos_idx.cpu()]
+        if ignored is not None:
+            if 'ignored_instances' in ds and len(ds.ignored_instances):
+                prev = ds.ignored_instances
+                ignored = InstanceData.cat([prev, _conform(ignored, prev)])
+            ds.ignored_instances = ignored
+
+    def _warp_masks(self, masks, m: np.ndarray, ds):
+        """Masks follow their boxes: bitmaps are warped (nearest), polygons
+        are mapped and clipped exactly, by the per-image machinery."""
+        h, w = ds.img_shape[:2]
+        if isinstance(masks, BitmapMasks):
+            return self._masks.warp_masks(masks, m, masks.width,
+                                          masks.height, 0)
+        if isinstance(masks, PolygonMasks):
+            vis, vcounts, owner, _, _ = self._masks._plan_polygons(
+                masks, m, w, h)
+            per_inst = [[] for _ in range(len(masks))]
+            for k in range(len(owner)):
+                if vcounts[k] >= 3:
+                    per_inst[owner[k]].append(
+                        vis[k, :vcounts[k]].reshape(-1).astype(np.float32))
+            return PolygonMasks(
+                [p or [np.zeros(6, np.float32)] for p in per_inst],
+                masks.height, masks.width)
+        return masks
+
+    def __repr__(self) -> str:
+        return (f'{self.__class__.__name__}(prob={self.prob}, '
+                f'angle_range={self.angle_range}, '
+                f'rect_obj_labels={self.rect_obj_labels}, '
+                f'max_redraws={self.max_redraws}, '
+                f'clip_border={self.clip_border}, '
+                f'hbox_mode={self.hbox_mode!r}, '
+                f'angle_version={self.angle_version!r}, '
+                f'policy={self.policy}, '
+                f'img_border_value={self.img_border_value}, '
+                f'interpolation={self.interpolation!r})')
+
+
+def _tensor(boxes) -> Tensor:
+    return boxes.tensor if isinstance(boxes, BaseBoxes) else torch.as_tensor(
+        boxes)
+
+
+def _like(template, data: Tensor):
+    if isinstance(template, BaseBoxes):
+        return type(template)(data.to(template.tensor.dtype))
+    return data.to(torch.as_tensor(template).dtype)
+
+
+def _conform(new: InstanceData, ref: InstanceData) -> InstanceData:
+    """Keep only the fields of ``ref`` so that InstanceData.cat works."""
+    out = InstanceData(metainfo=new.metainfo)
+    for key in ref.keys():
+        if key in new:
+            out[key] = new[key]
+    return out
