@@ -24,8 +24,9 @@ def polygon_areas(pts: Array, counts: Array) -> Array:
     idx, nxt = _next_index(counts, m, xp)
     valid = idx < counts[:, None]
     x, y = pts[..., 0], pts[..., 1]
-    xn = xp.take_along(x, nxt, 1)
-    yn = xp.take_along(y, nxt, 1)
+    rows = xp.arange(n, counts)[:, None]
+    xn = x[rows, nxt]
+    yn = y[rows, nxt]
     cross = xp.where(valid, x * yn - xn * y, xp.zeros_like(x))
     return xp.abs(xp.sum(cross, 1)) * 0.5
 
@@ -51,16 +52,15 @@ def clip_polygons_to_rect(pts: Array, counts: Array, width: float,
 
     planes = ((0, 0.0, 1.0), (0, as_bound(width), -1.0), (1, 0.0, 1.0),
               (1, as_bound(height), -1.0))
+    rows = xp.arange(n, counts)[:, None]
     for axis, bound, sign in planes:
         m = pts.shape[1]
         if m == 0:
             break
         idx, nxt = _next_index(counts, m, xp)
         valid = idx < counts[:, None]
-        nxt3 = nxt[..., None].expand(-1, -1, 2) if xp.name == 'torch' \
-            else nxt[..., None].repeat(2, axis=-1)
         cur = pts
-        nx = xp.take_along(pts, nxt3, 1)
+        nx = pts[rows, nxt]
         dc = sign * (cur[..., axis] - bound)
         dn = sign * (nx[..., axis] - bound)
         cin = dc >= 0
@@ -81,10 +81,7 @@ def clip_polygons_to_rect(pts: Array, counts: Array, width: float,
         order = xp.stable_argsort(~emit, 1)
         counts = xp.to_int(xp.sum(emit, 1))
         new_m = int(xp.item(xp.amax(counts, 0))) if n else 0
-        order = order[:, :new_m]
-        order3 = order[..., None].expand(-1, -1, 2) if xp.name == 'torch' \
-            else order[..., None].repeat(2, axis=-1)
-        pts = xp.take_along(cand, order3, 1)
+        pts = cand[rows, order[:, :new_m]]
     return pts, counts
 
 

@@ -27,6 +27,10 @@ INTERPOLATIONS = {
 _SKIP_KEYS = ('gt_bboxes', 'gt_masks', 'gt_seg_map', 'gt_ignore_flags')
 
 
+_NP_DTYPES = {torch.float32: np.float32, torch.float64: np.float64,
+              torch.float16: np.float16}
+
+
 def box_type_of(boxes) -> str:
     """'hbox', 'rbox' or 'qbox' for a ``BaseBoxes`` or a plain (N, 4) array
     (mmdet pipelines without ``box_type`` keep hboxes as arrays)."""
@@ -55,7 +59,9 @@ def boxes_as_numpy(boxes) -> np.ndarray:
 def boxes_like(template, data: np.ndarray):
     """Wrap ``data`` in the container type of ``template``."""
     if isinstance(template, BaseBoxes):
-        return type(template)(torch.as_tensor(data, dtype=template.dtype))
+        arr = np.ascontiguousarray(data, dtype=_NP_DTYPES.get(
+            template.dtype, np.float32))
+        return type(template)(torch.from_numpy(arr), clone=False)
     if isinstance(template, torch.Tensor):
         return torch.as_tensor(data, dtype=template.dtype)
     return data.astype(np.asarray(template).dtype, copy=False)
