@@ -1,0 +1,606 @@
+"""Pure functions of the official DOTA Task1 evaluation.
+
+Everything here works on numpy arrays (``float64`` polygons of shape
+``(N, 8)``: ``x1 y1 x2 y2 x3 y3 x4 y4``) and is usable without the metric
+class. The scoring reproduces the DOTA devkit's ``dota_evaluation_task1.py``:
+
+* one polygon IoU between a detection and every ground truth of its class in
+  its (full) image; the detection goes to the ground truth of largest IoU and
+  counts when that IoU is **strictly** greater than the threshold;
+* a detection whose best ground truth is *difficult* is neither a true nor a
+  false positive, and difficult ground truths are not positives;
+* a ground truth is matched at most once: a later (lower score) detection
+  whose best ground truth is already taken is a false positive (it does not
+  fall back to its second best ground truth);
+* detections are ranked by descending score over the whole data set (ties
+  keep their input order: a stable sort, where the devkit's sort is not);
+* VOC07 11-point AP on the devkit's thresholds ``np.arange(0., 1.1, 0.1)``
+  (so ``0.30000000000000004``, ``0.6000000000000001`` and
+  ``0.7000000000000001``: a recall of exactly 0.3 does not reach the 0.3
+  point, as in the official script), or the area under the interpolated
+  precision-recall curve.
+
+The patch helpers undo the DOTA devkit / MMRotate splitting: see
+:func:`parse_patch_name`, :func:`patch_to_full` and :func:`merge_detections`.
+"""
+import os
+import os.path as osp
+import re
+import zipfile
+from typing import (Dict, List, NamedTuple, Optional, Sequence, Tuple, Union)
+
+import numpy as np
+import shapely
+import torch
+
+from rotaug.geometry import hbox_to_poly as _core_hbox_to_poly
+from rotaug.geometry import rbox_to_poly as _core_rbox_to_poly
+
+#: VOC07 recall points, exactly as the DOTA devkit computes them.
+VOC07_RECALL_POINTS = np.arange(0., 1.1, 0.1)
+
+#: A middle field of a patch name at most this large is a devkit resize
+#: rate, above it an MMRotate window size (see :func:`parse_patch_name`).
+MAX_PATCH_RATE = 10.0
+
+_PATCH_NAME = re.compile(
+    r'^(?P<ori>.+)__(?P<mid>\d+(?:\.\d*)?)__(?P<x>\d+)___(?P<y>\d+)$')
+
+
+class PatchInfo(NamedTuple):
+    """Where a patch comes from.
+
+    A point ``p`` of the patch lies at ``(p + (x, y)) / rate`` in the
+    original image.
+    """
+    ori_name: str
+    x: int
+    y: int
+    rate: float
+
+
+def parse_patch_name(name: str, naming: str = 'auto') -> PatchInfo:
+    """Parse a split patch name ``{ori}__{mid}__{x}___{y}``.
+
+    Two tools write such names:
+
+    * the DOTA devkit's ``ImgSplit`` resizes the image by ``rate`` and then
+      crops it: ``mid`` is ``str(rate)`` (``1``, ``0.5``, ``1.5``) and
+      ``x``, ``y`` are offsets in the resized image;
+    * MMRotate's ``tools/data/dota/split/img_split.py`` crops windows of the
+      original image (a rate changes the window size instead): ``mid`` is
+      the window size (``1024``) and ``x``, ``y`` are original offsets.
+
+    Args:
+        name (str): Patch name, without directory or extension.
+        naming (str): ``'rate'``, ``'size'`` or ``'auto'``: a middle field
+            with a decimal point or at most :data:`MAX_PATCH_RATE` is a rate,
+            anything else a window size. Defaults to ``'auto'``.
+
+    Returns:
+        PatchInfo: original image name, offsets and rate (1 for sizes).
+    """
+    if naming not in ('auto', 'rate', 'size'):
+        raise ValueError(
+            f"naming must be 'auto', 'rate' or 'size', got {naming!r}")
+    match = _PATCH_NAME.match(name)
+    if match is None:
+        raise ValueError(
+            f'{name!r} is not a split patch name of the form '
+            "'{ori}__{rate or size}__{x}___{y}' (e.g. 'P0001__1024__0___0' "
+            "or 'P0001__0.5__824___0')")
+    mid = match['mid']
+    if naming == 'auto':
+        is_rate = '.' in mid or float(mid) <= MAX_PATCH_RATE
+    else:
+        is_rate = naming == 'rate'
+    rate = float(mid) if is_rate else 1.0
+    if rate <= 0:
+        raise ValueError(f'patch {name!r} has a non-positive rate {mid}')
+    return PatchInfo(match['ori'], int(match['x']), int(match['y']), rate)
+
+
+def _as_2d(boxes: np.ndarray) -> np.ndarray:
+    boxes = np.asarray(boxes, dtype=np.float64)
+    if boxes.size == 0:
+        dim = boxes.shape[-1] if boxes.ndim == 2 else 8
+        return boxes.reshape(0, dim)
+    if boxes.ndim != 2:
+        raise ValueError(f'boxes must be (N, 4|5|8), got {boxes.shape}')
+    return boxes
+
+
+def rbox_to_poly(rboxes: np.ndarray) -> np.ndarray:
+    """Corners of rotated boxes ``(cx, cy, w, h, t)`` as ``(N, 8)`` float64,
+    by rotaug's geometry core (:func:`rotaug.geometry.rbox_to_poly`; any
+    angle version works)."""
+    rboxes = _as_2d(rboxes)
+    if rboxes.shape[1] != 5:
+        raise ValueError(f'rboxes must be (N, 5), got {rboxes.shape}')
+    return _core_rbox_to_poly(rboxes).reshape(-1, 8)
+
+
+def boxes_to_poly(boxes: np.ndarray) -> np.ndarray:
+    """Polygons of horizontal ``(N, 4)`` xyxy, rotated ``(N, 5)`` or
+    quadrilateral ``(N, 8)`` boxes, told apart by their last dimension."""
+    boxes = _as_2d(boxes)
+    dim = boxes.shape[1]
+    if dim == 8:
+        return boxes.copy()
+    if dim == 5:
+        return rbox_to_poly(boxes)
+    if dim == 4:
+        return _core_hbox_to_poly(boxes).reshape(-1, 8)
+    raise ValueError(f'boxes must be (N, 4|5|8), got {boxes.shape}')
+
+
+def patch_to_full(boxes: np.ndarray,
+                  x: float,
+                  y: float,
+                  rate: float = 1.0) -> np.ndarray:
+    """Map boxes of a patch at offset ``(x, y)`` of an image resized by
+    ``rate`` back to the original image: ``p -> (p + (x, y)) / rate``.
+
+    Works on ``(N, 5)`` rotated boxes (angle kept, sizes divided by the
+    rate) and ``(N, 8)`` polygons.
+    """
+    boxes = _as_2d(boxes).copy()
+    dim = boxes.shape[1]
+    if dim == 5:
+        boxes[:, :2] += (x, y)
+        boxes[:, :4] /= rate
+    elif dim == 8:
+        boxes += np.tile([x, y], 4)
+        boxes /= rate
+    else:
+        raise ValueError(f'boxes must be (N, 5|8), got {boxes.shape}')
+    return boxes
+
+
+def polygons_to_geoms(polys: np.ndarray) -> Tuple[np.ndarray, int]:
+    """Shapely polygons of ``(N, 8)`` quadrilaterals.
+
+    An invalid (self-intersecting) quadrilateral, typically a labelling
+    error that swapped two corners, is replaced by its convex hull; the
+    devkit's signed-area polygon IoU has no meaningful value for it.
+
+    Returns:
+        tuple: ``(geoms, num_repaired)``.
+    """
+    polys = _as_2d(polys)
+    if polys.shape[1] != 8:
+        raise ValueError(f'polygons must be (N, 8), got {polys.shape}')
+    if len(polys) == 0:
+        return np.empty(0, dtype=object), 0
+    _check_finite(polys)
+    geoms = shapely.polygons(polys.reshape(-1, 4, 2))
+    invalid = ~shapely.is_valid(geoms)
+    if invalid.any():
+        geoms[invalid] = shapely.convex_hull(geoms[invalid])
+    return geoms, int(invalid.sum())
+
+
+def _check_finite(polys: np.ndarray) -> None:
+    finite = np.isfinite(polys).all(axis=1)
+    if not finite.all():
+        bad = int(np.flatnonzero(~finite)[0])
+        raise ValueError(f'polygon {bad} has non-finite coordinates: '
+                         f'{polys[bad].tolist()}')
+
+
+def _hbb(polys: np.ndarray) -> np.ndarray:
+    xs, ys = polys[:, 0::2], polys[:, 1::2]
+    return np.stack([xs.min(1), ys.min(1), xs.max(1), ys.max(1)], axis=1)
+
+
+def poly_iou_matrix(polys1: np.ndarray,
+                    polys2: np.ndarray,
+                    pair_mask: Optional[np.ndarray] = None) -> np.ndarray:
+    """Exact polygon IoU of every pair of two sets of quadrilaterals.
+
+    Pairs whose bounding boxes are disjoint, or that ``pair_mask`` rules
+    out, get 0 without any polygon computation; the others go through one
+    vectorised shapely intersection.
+
+    Args:
+        polys1 (np.ndarray): ``(N, 8)``.
+        polys2 (np.ndarray): ``(M, 8)``.
+        pair_mask (np.ndarray, optional): ``(N, M)`` bool, pairs to compute.
+
+    Returns:
+        np.ndarray: ``(N, M)`` float64 IoU in ``[0, 1]``.
+    """
+    polys1, polys2 = _as_2d(polys1), _as_2d(polys2)
+    ious = np.zeros((len(polys1), len(polys2)), dtype=np.float64)
+    if ious.size == 0:
+        return ious
+    _check_finite(polys1)
+    _check_finite(polys2)
+    b1, b2 = _hbb(polys1), _hbb(polys2)
+    cand = ((b1[:, None, 0] < b2[None, :, 2])
+            & (b2[None, :, 0] < b1[:, None, 2])
+            & (b1[:, None, 1] < b2[None, :, 3])
+            & (b2[None, :, 1] < b1[:, None, 3]))
+    if pair_mask is not None:
+        cand &= pair_mask
+    i, j = np.nonzero(cand)
+    if i.size == 0:
+        return ious
+    g1, _ = polygons_to_geoms(polys1)
+    g2, _ = polygons_to_geoms(polys2)
+    a1, a2 = shapely.area(g1), shapely.area(g2)
+    inter = shapely.area(shapely.intersection(g1[i], g2[j]))
+    union = a1[i] + a2[j] - inter
+    ious[i, j] = np.where(union > 0, inter / np.maximum(union, 1e-300), 0.)
+    return np.clip(ious, 0., 1.)
+
+
+def match_detections(ious: np.ndarray, gt_difficult: np.ndarray,
+                     iou_thr: float) -> Tuple[np.ndarray, np.ndarray]:
+    """Mark detections of one class in one image as TP / FP, devkit style.
+
+    Args:
+        ious (np.ndarray): ``(N, M)`` IoU of detections **already sorted by
+            descending score** with the ground truths of the image.
+        gt_difficult (np.ndarray): ``(M,)`` bool.
+        iou_thr (float): a detection hits its best ground truth when their
+            IoU is strictly greater than this.
+
+    Returns:
+        tuple: bool ``(tp, fp)`` of shape ``(N,)``; a detection whose best
+        ground truth is difficult is in neither.
+    """
+    num_dets, num_gts = ious.shape
+    tp = np.zeros(num_dets, dtype=bool)
+    if num_gts == 0:
+        return tp, np.ones(num_dets, dtype=bool)
+    best = ious.argmax(axis=1)
+    hit = ious[np.arange(num_dets), best] > iou_thr
+    counted = hit & ~np.asarray(gt_difficult, dtype=bool)[best]
+    idx = np.flatnonzero(counted)
+    # the first (highest score) detection claiming a ground truth takes it,
+    # the others are duplicates
+    _, first = np.unique(best[idx], return_index=True)
+    tp[idx[first]] = True
+    fp = ~hit | (counted & ~tp)
+    return tp, fp
+
+
+def average_precision(recall: np.ndarray,
+                      precision: np.ndarray,
+                      use_07_metric: bool = True) -> float:
+    """AP of a precision-recall curve, as the DOTA devkit's ``voc_ap``.
+
+    Args:
+        recall (np.ndarray): non-decreasing cumulative recall.
+        precision (np.ndarray): cumulative precision.
+        use_07_metric (bool): VOC07 11-point AP on
+            :data:`VOC07_RECALL_POINTS` if True, else the area under the
+            monotone precision envelope.
+
+    Returns:
+        float: AP in ``[0, 1]``.
+    """
+    recall = np.asarray(recall, dtype=np.float64)
+    precision = np.asarray(precision, dtype=np.float64)
+    if use_07_metric:
+        if recall.size == 0:
+            return 0.
+        # max precision at recall >= t == envelope at the first such index
+        envelope = np.maximum.accumulate(precision[::-1])[::-1]
+        first = np.searchsorted(recall, VOC07_RECALL_POINTS, side='left')
+        reached = first < recall.size
+        return float(envelope[first[reached]].sum() / len(VOC07_RECALL_POINTS))
+    mrec = np.concatenate(([0.], recall, [1.]))
+    mpre = np.concatenate(([0.], precision, [0.]))
+    mpre = np.maximum.accumulate(mpre[::-1])[::-1]
+    steps = np.flatnonzero(mrec[1:] != mrec[:-1])
+    return float(np.sum((mrec[steps + 1] - mrec[steps]) * mpre[steps + 1]))
+
+
+def _match_image(det: dict, ann: dict, num_classes: int,
+                 thrs: np.ndarray) -> Tuple[np.ndarray, np.ndarray, dict]:
+    """Positives, difficult counts and per-class ``(scores, tp, fp)`` of
+    one image, detections in descending score order."""
+    det_polys = _as_2d(det['polys'])
+    det_scores = np.asarray(det['scores'], dtype=np.float64).reshape(-1)
+    det_labels = np.asarray(det['labels'], dtype=np.int64).reshape(-1)
+    gt_polys = _as_2d(ann['polys'])
+    gt_labels = np.asarray(ann['labels'], dtype=np.int64).reshape(-1)
+    gt_difficult = np.asarray(ann['difficult'], dtype=bool).reshape(-1)
+    if not len(det_polys) == len(det_scores) == len(det_labels):
+        raise ValueError(f'{len(det_polys)} detection polygons, '
+                         f'{len(det_scores)} scores, {len(det_labels)} labels')
+    if not len(gt_polys) == len(gt_labels) == len(gt_difficult):
+        raise ValueError(f'{len(gt_polys)} ground-truth polygons, '
+                         f'{len(gt_labels)} labels, '
+                         f'{len(gt_difficult)} difficult flags')
+    _check_labels(det_labels, num_classes, 'detection')
+    _check_labels(gt_labels, num_classes, 'ground truth')
+    num_gts = np.bincount(gt_labels[~gt_difficult], minlength=num_classes)
+    num_difficult = np.bincount(gt_labels[gt_difficult], minlength=num_classes)
+    per_class = {}
+    if det_labels.size:
+        ious = poly_iou_matrix(
+            det_polys,
+            gt_polys,
+            pair_mask=det_labels[:, None] == gt_labels[None, :])
+        for c in np.unique(det_labels):
+            di = np.flatnonzero(det_labels == c)
+            di = di[np.argsort(-det_scores[di], kind='stable')]
+            gi = np.flatnonzero(gt_labels == c)
+            sub = ious[np.ix_(di, gi)]
+            matches = [
+                match_detections(sub, gt_difficult[gi], t) for t in thrs
+            ]
+            per_class[int(c)] = (det_scores[di],
+                                 np.stack([m[0] for m in matches]),
+                                 np.stack([m[1] for m in matches]))
+    return num_gts, num_difficult, per_class
+
+
+def eval_dota_map(det_results: Sequence[dict],
+                  annotations: Sequence[dict],
+                  num_classes: int,
+                  iou_thrs: Union[float, Sequence[float]] = 0.5,
+                  use_07_metric: bool = True,
+                  names: Optional[Sequence[str]] = None) -> List[dict]:
+    """Per-class DOTA Task1 results over a set of (full) images.
+
+    Args:
+        det_results (Sequence[dict]): one dict per image with ``polys``
+            ``(N, 8)``, ``scores`` ``(N,)`` and ``labels`` ``(N,)``.
+        annotations (Sequence[dict]): one dict per image, same order, with
+            ``polys`` ``(M, 8)``, ``labels`` ``(M,)`` and ``difficult``
+            ``(M,)`` bool.
+        num_classes (int): number of classes.
+        iou_thrs (float | Sequence[float]): IoU thresholds.
+        use_07_metric (bool): see :func:`average_precision`.
+        names (Sequence[str], optional): image names, for error messages.
+
+    Returns:
+        list[dict]: per class, ``num_gts`` (non-difficult), ``num_difficult``,
+        ``num_dets``, ``recall`` and ``ap`` (float64 arrays over the
+        thresholds; NaN for a class without any non-difficult ground truth,
+        whose recall is undefined).
+    """
+    if len(det_results) != len(annotations):
+        raise ValueError(f'{len(det_results)} detection results but '
+                         f'{len(annotations)} annotations')
+    thrs = np.atleast_1d(np.asarray(iou_thrs, dtype=np.float64))
+    num_gts = np.zeros(num_classes, dtype=np.int64)
+    num_difficult = np.zeros(num_classes, dtype=np.int64)
+    scores: List[List[np.ndarray]] = [[] for _ in range(num_classes)]
+    tps: List[List[np.ndarray]] = [[] for _ in range(num_classes)]
+    fps: List[List[np.ndarray]] = [[] for _ in range(num_classes)]
+
+    for i, (det, ann) in enumerate(zip(det_results, annotations)):
+        try:
+            gts, diffs, per_class = _match_image(det, ann, num_classes, thrs)
+        except ValueError as e:
+            name = names[i] if names is not None else f'#{i}'
+            raise ValueError(f'image {name}: {e}') from e
+        num_gts += gts
+        num_difficult += diffs
+        for c, (s, tp, fp) in per_class.items():
+            scores[c].append(s)
+            tps[c].append(tp)
+            fps[c].append(fp)
+
+    results = []
+    for c in range(num_classes):
+        recall = np.full(len(thrs), np.nan)
+        ap = np.full(len(thrs), np.nan)
+        num_dets = sum(len(s) for s in scores[c])
+        if num_gts[c] > 0:
+            if num_dets == 0:
+                recall[:], ap[:] = 0., 0.
+            else:
+                order = np.argsort(-np.concatenate(scores[c]), kind='stable')
+                tp = np.cumsum(np.concatenate(tps[c], axis=1)[:, order], 1)
+                fp = np.cumsum(np.concatenate(fps[c], axis=1)[:, order], 1)
+                rec = tp / num_gts[c]
+                prec = tp / np.maximum(tp + fp, np.finfo(np.float64).eps)
+                for k in range(len(thrs)):
+                    recall[k] = rec[k, -1]
+                    ap[k] = average_precision(rec[k], prec[k], use_07_metric)
+        results.append(
+            dict(
+                num_gts=int(num_gts[c]),
+                num_difficult=int(num_difficult[c]),
+                num_dets=int(num_dets),
+                recall=recall,
+                ap=ap))
+    return results
+
+
+def mean_ap(class_results: Sequence[dict],
+            ignore_empty_classes: bool = True) -> np.ndarray:
+    """mAP per IoU threshold from :func:`eval_dota_map`'s results.
+
+    Args:
+        class_results (Sequence[dict]): per-class results.
+        ignore_empty_classes (bool): average over the classes with at least
+            one non-difficult ground truth (as MMDetection / MMRotate) if
+            True; if False, such classes score 0 and are averaged in, as the
+            devkit's script (whose ``tp / npos`` gives NaN recalls there,
+            hence an 11-point AP of 0). Both agree on the DOTA test sets,
+            where every class has ground truths.
+
+    Returns:
+        np.ndarray: ``(num_thrs,)``; NaN if no class can be averaged.
+    """
+    aps = np.stack([r['ap'] for r in class_results])
+    valid = np.array([r['num_gts'] > 0 for r in class_results])
+    if not ignore_empty_classes:
+        return np.where(valid[:, None], aps, 0.).mean(axis=0)
+    if not valid.any():
+        return np.full(aps.shape[1], np.nan)
+    return aps[valid].mean(axis=0)
+
+
+def _check_labels(labels: np.ndarray, num_classes: int, what: str) -> None:
+    bad = (labels < 0) | (labels >= num_classes)
+    if bad.any():
+        raise ValueError(f'{what} label {int(labels[bad][0])} is out of '
+                         f'range for {num_classes} classes')
+
+
+def batched_nms(boxes: np.ndarray, scores: np.ndarray, labels: np.ndarray,
+                iou_thr: float) -> np.ndarray:
+    """Per-class NMS of rotated ``(N, 5)`` boxes (``mmcv.ops.nms_rotated``)
+    or quadrilaterals ``(N, 8)`` (``mmcv.ops.nms_quadri``); a box is dropped
+    when its IoU with a kept, higher scored box exceeds ``iou_thr``.
+
+    Returns:
+        np.ndarray: indices of the kept boxes, by class then descending score.
+    """
+    from mmcv.ops import nms_quadri, nms_rotated
+
+    boxes = _as_2d(boxes)
+    scores = np.asarray(scores).reshape(-1)
+    labels = np.asarray(labels).reshape(-1)
+    nms = {5: nms_rotated, 8: nms_quadri}.get(boxes.shape[1])
+    if nms is None:
+        raise ValueError(f'NMS needs (N, 5) or (N, 8) boxes, got '
+                         f'{boxes.shape}')
+    keep = []
+    for c in np.unique(labels):
+        idx = np.flatnonzero(labels == c)
+        if idx.size > 1:
+            _, kept = nms(
+                torch.from_numpy(boxes[idx]).float(),
+                torch.from_numpy(scores[idx]).float(), float(iou_thr))
+            idx = idx[kept.cpu().numpy()]
+        keep.append(idx)
+    if not keep:
+        return np.zeros(0, dtype=np.int64)
+    return np.concatenate(keep).astype(np.int64)
+
+
+def merge_detections(patches: Sequence[dict],
+                     nms_iou_thr: float = 0.1) -> dict:
+    """Merge the detections of the patches of one image.
+
+    Args:
+        patches (Sequence[dict]): per patch, ``boxes`` ``(N, 5|8)`` in patch
+            coordinates, ``scores``, ``labels`` and ``patch`` (a
+            :class:`PatchInfo`).
+        nms_iou_thr (float): IoU threshold of the per-class NMS.
+
+    Returns:
+        dict: ``boxes`` (rotated boxes if every patch gave rotated boxes,
+        else polygons), ``scores`` and ``labels`` in full-image coordinates.
+    """
+    dims = {_as_2d(p['boxes']).shape[1] for p in patches if len(p['boxes'])}
+    to_poly = len(dims) > 1 or 8 in dims
+    boxes, scores, labels = [], [], []
+    for p in patches:
+        b = _as_2d(p['boxes'])
+        if to_poly and b.shape[1] != 8:
+            b = boxes_to_poly(b)
+        info = p['patch']
+        boxes.append(
+            patch_to_full(b, info.x, info.y, info.rate) if len(b) else b.
+            reshape(0, 8 if to_poly else 5))
+        scores.append(np.asarray(p['scores'], np.float64).reshape(-1))
+        labels.append(np.asarray(p['labels'], np.int64).reshape(-1))
+    boxes = np.concatenate(boxes) if boxes else np.zeros((0, 5))
+    scores = np.concatenate(scores) if scores else np.zeros(0)
+    labels = np.concatenate(labels) if labels else np.zeros(0, np.int64)
+    keep = batched_nms(boxes, scores, labels, nms_iou_thr)
+    return dict(boxes=boxes[keep], scores=scores[keep], labels=labels[keep])
+
+
+def merge_patch_gts(patches: Sequence[dict], decimals: int = 2) -> dict:
+    """Approximate full-image ground truths from the patches' ones.
+
+    Polygons are mapped back to the original image and identical ones
+    (same label, same corners to ``decimals``) kept once; the result is
+    not difficult if any copy is not (the devkit marks truncated parts as
+    difficult). Objects cut by the splitter (the devkit clips them) are not
+    recognised as copies: prefer the original label files.
+
+    Args:
+        patches (Sequence[dict]): per patch ``polys`` ``(M, 8)`` in patch
+            coordinates, ``labels``, ``difficult`` and ``patch``.
+        decimals (int): rounding of the corners before comparing.
+
+    Returns:
+        dict: ``polys``, ``labels`` and ``difficult`` of the image.
+    """
+    polys, labels, difficult = [], [], []
+    for p in patches:
+        info = p['patch']
+        polys.append(
+            patch_to_full(
+                _as_2d(p['polys']).reshape(-1, 8), info.x, info.y, info.rate))
+        labels.append(np.asarray(p['labels'], np.int64).reshape(-1))
+        difficult.append(np.asarray(p['difficult'], bool).reshape(-1))
+    if not polys:
+        return dict(
+            polys=np.zeros((0, 8)),
+            labels=np.zeros(0, np.int64),
+            difficult=np.zeros(0, bool))
+    polys, labels = np.concatenate(polys), np.concatenate(labels)
+    difficult = np.concatenate(difficult)
+    keys = np.concatenate(
+        [labels[:, None].astype(np.float64),
+         np.round(polys, decimals) + 0.],
+        axis=1)  # +0. folds -0. into 0.
+    _, first, inverse = np.unique(
+        keys, axis=0, return_index=True, return_inverse=True)
+    inverse = inverse.reshape(-1)
+    all_difficult = np.ones(len(first), dtype=bool)
+    np.logical_and.at(all_difficult, inverse, difficult)
+    order = np.argsort(first)  # keep the input order of first copies
+    return dict(
+        polys=polys[first[order]],
+        labels=labels[first[order]],
+        difficult=all_difficult[order])
+
+
+def write_task1_files(out_dir: str,
+                      classes: Sequence[str],
+                      results: Dict[str, dict],
+                      zip_name: Optional[str] = None) -> List[str]:
+    """Write DOTA Task1 submission files.
+
+    One ``Task1_<class>.txt`` per class (written even when empty), lines
+    ``<image> <score> x1 y1 x2 y2 x3 y3 x4 y4``.
+
+    Args:
+        out_dir (str): directory, created if missing; existing Task1 files
+            are overwritten.
+        classes (Sequence[str]): class names, indexed by the labels.
+        results (dict[str, dict]): image name to ``polys``, ``scores``,
+            ``labels``.
+        zip_name (str, optional): also pack the files into
+            ``out_dir/zip_name`` for the evaluation server.
+
+    Returns:
+        list[str]: paths written (the zip last, if any).
+    """
+    os.makedirs(out_dir, exist_ok=True)
+    lines: List[List[str]] = [[] for _ in classes]
+    for name, res in results.items():
+        polys = _as_2d(res['polys'])
+        scores = np.asarray(res['scores'], np.float64).reshape(-1)
+        labels = np.asarray(res['labels'], np.int64).reshape(-1)
+        _check_labels(labels, len(classes), f'image {name!r}: detection')
+        for poly, score, label in zip(polys, scores, labels):
+            coords = ' '.join(f'{v:.2f}' for v in poly)
+            lines[label].append(f'{name} {score:.6f} {coords}\n')
+    paths = []
+    for cls, cls_lines in zip(classes, lines):
+        path = osp.join(out_dir, f'Task1_{cls}.txt')
+        with open(path, 'w') as f:
+            f.writelines(cls_lines)
+        paths.append(path)
+    if zip_name is not None:
+        zip_path = osp.join(out_dir, zip_name)
+        with zipfile.ZipFile(zip_path, 'w', zipfile.ZIP_DEFLATED) as zf:
+            for path in paths:
+                zf.write(path, osp.basename(path))
+        paths.append(zip_path)
+    return paths
