@@ -55,6 +55,7 @@ val_dataloader = dict(
         data_root=data_root,
         ann_file='val/labelTxt/',
         data_prefix=dict(img_path='val/images/'),
+        diff_thr=0,
         pipeline=val_pipeline))
 test_dataloader = dict(
     batch_size=4,
@@ -65,6 +66,7 @@ test_dataloader = dict(
         data_root=data_root,
         ann_file='test/labelTxt/',
         data_prefix=dict(img_path='test/images/'),
+        diff_thr=0,
         test_mode=True,
         pipeline=val_pipeline))
 # full images, no patches to merge

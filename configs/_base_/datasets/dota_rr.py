@@ -69,6 +69,8 @@ val_dataloader = dict(
         data_root=data_root,
         ann_file='val/annfiles/',
         data_prefix=dict(img_path='val/images/'),
+        # difficult objects are neither positives nor false positives
+        diff_thr=0,
         test_mode=True,
         pipeline=val_pipeline))
 test_dataloader = val_dataloader
