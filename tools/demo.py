@@ -97,62 +97,56 @@ def main() -> None:
         json.dump({k: float(v) for k, v in metrics.items()}, f, indent=2)
 
     step('writing pictures')
-    browse = _load_tool('browse_dataset.py', 'rotaug_browse')
-    write_predictions(runner, cfg, browse, args.work_dir)
-    write_augmented(cfg, browse, args.work_dir)
+    write_predictions(runner, args.work_dir)
+    write_augmented(runner, args.work_dir)
     mins = (time.time() - t0) / 60
     m = {k: v for k, v in metrics.items() if 'mAP' in k}
     step(f'done in {mins:.1f} min: {m}; pictures and logs in '
          f'{args.work_dir}')
 
 
-def _mosaic(images, cols=3):
-    import numpy as np
-    h = max(i.shape[0] for i in images)
-    w = max(i.shape[1] for i in images)
-    rows = (len(images) + cols - 1) // cols
-    out = np.full((rows * h, cols * w, 3), 255, np.uint8)
-    for k, img in enumerate(images):
-        r, c = divmod(k, cols)
-        out[r * h:r * h + img.shape[0], c * w:c * w + img.shape[1]] = img
-    return out
-
-
-def write_predictions(runner, cfg, browse, work_dir, num=6, score_thr=0.3):
+def write_predictions(runner, work_dir, num=6, score_thr=0.3):
     """Predictions of the trained model on the first test images."""
     import cv2
-    import numpy as np
     import torch
     from mmengine.dataset import pseudo_collate
+
+    from rotaug.visualization import draw_boxes, mosaic
     model = runner.model
     model.eval()
     dataset = runner.test_dataloader.dataset
     classes = dataset.metainfo['classes']
     images = []
     for i in range(min(num, len(dataset))):
-        data = dataset[i]
         with torch.no_grad():
-            pred = model.test_step(pseudo_collate([data]))[0]
+            pred = model.test_step(pseudo_collate([dataset[i]]))[0]
         inst = pred.pred_instances
         keep = inst.scores > score_thr
-        img = cv2.imread(pred.img_path)
         boxes = inst.bboxes[keep]
         boxes = boxes.tensor if hasattr(boxes, 'tensor') else boxes
-        images.append(browse.draw_boxes(img, boxes.cpu().numpy(),
-                                        inst.labels[keep].cpu().numpy(),
-                                        classes))
+        images.append(draw_boxes(cv2.imread(pred.img_path),
+                                 boxes.cpu().numpy(),
+                                 inst.labels[keep].cpu().numpy(), classes,
+                                 scores=inst.scores[keep].cpu().numpy()))
     path = osp.join(work_dir, 'predictions.png')
-    cv2.imwrite(path, _mosaic(images))
+    cv2.imwrite(path, mosaic(images))
     print(f'[demo] predictions (score > {score_thr}) -> {path}')
 
 
-def write_augmented(cfg, browse, work_dir, num=6):
+def write_augmented(runner, work_dir, num=6):
+    """Training samples after the training pipeline (rotation included);
+    ignored ground truths are grey."""
     import cv2
-    out_dir = osp.join(work_dir, 'augmented')
-    paths = browse.browse(cfg, out_dir, num, 'train')
-    images = [cv2.imread(p) for p in paths]
+    import numpy as np
+
+    from rotaug.visualization import draw_det_sample, mosaic
+    dataset = runner.train_dataloader.dataset
+    classes = dataset.metainfo['classes']
+    np.random.seed(1)
+    images = [draw_det_sample(dataset[i], classes)
+              for i in range(min(num, len(dataset)))]
     path = osp.join(work_dir, 'augmented_samples.png')
-    cv2.imwrite(path, _mosaic(images))
+    cv2.imwrite(path, mosaic(images))
     print(f'[demo] augmented training samples -> {path}')
 
 

@@ -1,0 +1,186 @@
+"""tools/data/dota/split.py: windows, names, the clip rule, and the round
+trip on the real P1888.png."""
+import os
+import os.path as osp
+import sys
+
+import cv2
+import numpy as np
+import pytest
+from shapely.geometry import Polygon
+
+sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
+sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+from _load import load_tool  # noqa: E402
+from conftest import dota_samples  # noqa: E402
+
+split = load_tool('data/dota/split.py')
+
+
+def _read_patches(dst):
+    from rotaug.datasets.dota_io import parse_dota_label_file
+    from rotaug.evaluation.functional import parse_patch_name
+    out = {}
+    for f in sorted(os.listdir(osp.join(dst, 'annfiles'))):
+        name = f[:-4]
+        objs, rep = parse_dota_label_file(osp.join(dst, 'annfiles', f),
+                                          split.DOTA_CLASSES)
+        assert rep.num_dropped == 0, rep.summary()
+        out[name] = (parse_patch_name(name), objs)
+    return out
+
+
+def test_windows_cover_the_image_and_end_on_the_edge():
+    assert split.window_starts(500, 1024, 200) == [0]
+    assert split.window_starts(1024, 1024, 200) == [0]
+    starts = split.window_starts(2000, 1024, 200)
+    assert starts == [0, 824, 976]
+    for length in (300, 1025, 1900, 4000):
+        s = split.window_starts(length, 256, 64)
+        assert s[0] == 0 and s[-1] + 256 == length
+        assert all(b - a <= 256 - 64 for a, b in zip(s, s[1:]))
+    with pytest.raises(ValueError, match='gap'):
+        split.window_starts(100, 64, 64)
+
+
+def _toy_src(root, objects, size=(300, 300)):
+    os.makedirs(osp.join(root, 'images'))
+    os.makedirs(osp.join(root, 'labelTxt'))
+    h, w = size
+    img = (np.arange(h * w * 3) % 251).astype(np.uint8).reshape(h, w, 3)
+    cv2.imwrite(osp.join(root, 'images', 'T1.png'), img)
+    with open(osp.join(root, 'labelTxt', 'T1.txt'), 'w') as f:
+        f.write('imagesource:GoogleEarth\ngsd:0.5\n')
+        for poly, cls, diff in objects:
+            f.write(' '.join(map(str, poly)) + f' {cls} {diff}\n')
+    return img
+
+
+def test_clip_rule_truncated_objects_and_pixels(tmp_path):
+    src, dst = tmp_path / 'src', tmp_path / 'dst'
+    objects = [
+        # wholly inside the first window (0..200)
+        ([10, 10, 40, 10, 40, 30, 10, 30], 'plane', 0),
+        # crosses x=200 with 3/4 inside the first window (iof 0.75)
+        ([170, 100, 210, 100, 210, 120, 170, 120], 'ship', 1),
+        # crosses x=200 with 1/4 inside the first window (iof 0.25)
+        ([190, 150, 230, 150, 230, 170, 190, 170], 'small-vehicle', 0),
+    ]
+    img = _toy_src(str(src), objects)
+    summary = split.split_dataset([str(src)], str(dst), size=200, gap=60,
+                                  nproc=1, verbose=False)
+    patches = _read_patches(str(dst))
+    assert summary['patches'] == len(patches) == 4  # x, y in {0, 100}
+    info, objs = patches['T1__200__0___0']
+    assert (info.x, info.y, info.rate) == (0, 0, 1.0)
+    by_cls = {o['class_name']: o for o in objs}
+    np.testing.assert_allclose(by_cls['plane']['poly'], objects[0][0])
+    # clipped to the visible part, keeping the difficult flag at iof 0.75
+    np.testing.assert_allclose(by_cls['ship']['poly'],
+                               [170, 100, 200, 100, 200, 120, 170, 120])
+    assert by_cls['ship']['difficult'] == 1
+    # iof 0.25 < 0.7: kept, clipped, marked truncated (difficult 2)
+    np.testing.assert_allclose(by_cls['small-vehicle']['poly'],
+                               [190, 150, 200, 150, 200, 170, 190, 170])
+    assert by_cls['small-vehicle']['difficult'] == 2
+    # the second column of windows starts at x=100: all three objects
+    # there, the ship and vehicle whole
+    info, objs = patches['T1__200__100___0']
+    by_cls = {o['class_name']: o for o in objs}
+    assert 'plane' not in by_cls
+    np.testing.assert_allclose(by_cls['ship']['poly'],
+                               np.array(objects[1][0]) - [100, 0] * 4)
+    assert by_cls['ship']['difficult'] == 1
+    # pixels are the crop of the original
+    patch = cv2.imread(str(dst / 'images' / 'T1__200__100___0.png'))
+    np.testing.assert_array_equal(patch, img[0:200, 100:300])
+
+
+def test_rotated_object_is_clipped_along_its_own_axes(tmp_path):
+    src, dst = tmp_path / 'src', tmp_path / 'dst'
+    c, s = np.cos(0.5), np.sin(0.5)
+    rect = np.array([[-30, -10], [30, -10], [30, 10], [-30, 10]])
+    poly = rect @ np.array([[c, -s], [s, c]]).T + [195, 100]
+    _toy_src(str(src), [(poly.reshape(-1).round(3).tolist(), 'ship', 0)])
+    split.split_dataset([str(src)], str(dst), size=200, gap=60, nproc=1,
+                        verbose=False)
+    _, objs = _read_patches(str(dst))['T1__200__0___0']
+    out = objs[0]['poly'].reshape(4, 2)
+    # still a rectangle with the object's orientation, centred inside the
+    # patch, the tightest one around the visible part of the object
+    e = out[1] - out[0]
+    assert abs(np.arctan2(e[1], e[0]) - 0.5) < 1e-2
+    assert abs(np.dot(e, out[2] - out[1])) < 1e-2 * np.dot(e, e)
+    assert 0 < out[:, 0].mean() < 200
+    visible = Polygon(poly).intersection(Polygon([(0, 0), (200, 0),
+                                                  (200, 300), (0, 300)]))
+    assert Polygon(out).buffer(0.1).contains(visible)
+    assert Polygon(out).area < Polygon(poly).area
+    # tight: each side touches the visible polygon
+    u = e / np.linalg.norm(e)
+    v = np.array([-u[1], u[0]])
+    vis = np.asarray(visible.exterior.coords)
+    for axis in (u, v):
+        lo, hi = (vis @ axis).min(), (vis @ axis).max()
+        assert abs((out @ axis).min() - lo) < 0.1
+        assert abs((out @ axis).max() - hi) < 0.1
+
+
+def test_rates_resize_and_name_with_the_rate(tmp_path):
+    src, dst = tmp_path / 'src', tmp_path / 'dst'
+    objects = [([10, 10, 40, 10, 40, 30, 10, 30], 'plane', 0)]
+    img = _toy_src(str(src), objects)
+    split.split_dataset([str(src)], str(dst), size=200, gap=60,
+                        rates=[0.5], nproc=1, verbose=False)
+    patches = _read_patches(str(dst))
+    assert list(patches) == ['T1__0.5__0___0']
+    info, objs = patches['T1__0.5__0___0']
+    assert info.rate == 0.5
+    np.testing.assert_allclose(objs[0]['poly'],
+                               np.array(objects[0][0]) * 0.5)
+    patch = cv2.imread(str(dst / 'images' / 'T1__0.5__0___0.png'))
+    assert patch.shape == (200, 200, 3)  # 150 px of image, padded
+    np.testing.assert_array_equal(patch[150:, :],
+                                  np.broadcast_to(split.PAD_VALUE,
+                                                  (50, 200, 3)))
+
+
+@pytest.mark.parametrize('size,gap', [(1024, 200), (256, 100)])
+def test_p1888_round_trip(tmp_path, size, gap):
+    """Every object of the real P1888 lies in at least one patch with IoU
+    >= 0.99 to the original."""
+    from rotaug.datasets.dota_io import parse_dota_label_file
+    root = dota_samples()
+    src = tmp_path / 'src'
+    os.makedirs(src / 'images')
+    os.makedirs(src / 'labelTxt')
+    os.symlink(root / 'images' / 'P1888.png', src / 'images' / 'P1888.png')
+    os.symlink(root / 'labelTxt' / 'P1888.txt',
+               src / 'labelTxt' / 'P1888.txt')
+    originals, _ = parse_dota_label_file(str(root / 'labelTxt' /
+                                             'P1888.txt'),
+                                         split.DOTA_CLASSES)
+    extents = [np.ptp(o['poly'].reshape(4, 2), 0).max() for o in originals]
+    assert max(extents) < gap  # so every object fits whole in a window
+    dst = tmp_path / 'dst'
+    summary = split.split_dataset([str(src)], str(dst), size=size, gap=gap,
+                                  nproc=2, verbose=False)
+    patches = _read_patches(str(dst))
+    assert summary['patches'] == len(patches) >= 1
+    full = cv2.imread(str(root / 'images' / 'P1888.png'))
+    placed = []
+    for name, (info, objs) in patches.items():
+        patch = cv2.imread(str(dst / 'images' / (name + '.png')))
+        h = min(size, full.shape[0] - info.y)
+        w = min(size, full.shape[1] - info.x)
+        np.testing.assert_array_equal(
+            patch[:h, :w], full[info.y:info.y + h, info.x:info.x + w])
+        for o in objs:
+            placed.append((o['class_name'], Polygon(
+                o['poly'].reshape(4, 2) + [info.x, info.y])))
+    for o in originals:
+        poly = Polygon(o['poly'].reshape(4, 2))
+        best = max((poly.intersection(p).area / poly.union(p).area
+                    for c, p in placed if c == o['class_name']),
+                   default=0.0)
+        assert best >= 0.99, (o['line'], best)
