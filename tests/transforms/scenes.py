@@ -46,9 +46,21 @@ def make_scene(rng: np.random.Generator, size=(256, 192), n=40,
     return label, np.array(rboxes).reshape(-1, 5)
 
 
-def exact_visible(poly: np.ndarray, matrix: np.ndarray, w: int, h: int):
+def exact_visible(poly: np.ndarray, matrix: np.ndarray, w: int, h: int,
+                  src=None):
+    """The visible part of an object after ``matrix``: the object cut to
+    the source image ``src`` (w, h) when given (outside it there are no
+    pixels to carry), turned, cut to the ``w`` x ``h`` canvas; and the
+    whole turned object."""
     turned = apply_matrix(poly[None], matrix)[0]
     full = Polygon(turned)
+    if src is not None:
+        part = Polygon(poly).intersection(sbox(0, 0, *src))
+        if part.geom_type != 'Polygon' or part.area == 0:
+            return Polygon(), full
+        pts = np.asarray(part.exterior.coords)[:-1]
+        turned = apply_matrix(pts[None], matrix)[0]
+        return Polygon(turned).intersection(sbox(0, 0, w, h)), full
     return full.intersection(sbox(0, 0, w, h)), full
 
 

@@ -43,15 +43,18 @@ def _pixel_iou(poly, region, shape):
 @pytest.mark.parametrize('box_type', ['rbox', 'qbox'])
 @pytest.mark.parametrize('expand', [False, True])
 def test_rotated_boxes_match_the_visible_objects(box_type, expand):
-    """DOTA-like scenes (objects of 6-60 px in a 512x384 image, some
-    crossing the border). Objects wholly visible are exact; an object cut by
-    the border gets the tightest box at its own angle, whose IoU with the
-    visible polygon is below 1 when a corner is cut off: the mean IoU is
-    >= 0.99 with ``expand`` and >= 0.97 without (the rotated image loses its
-    corners, so about one object in seven crosses the border; MMRotate's
-    unclipped boxes score 0.974 on these scenes, rotaug 0.975)."""
+    """DOTA-like scenes (objects of 6-60 px in a 512x384 image, a fifth of
+    them cut by the border after the turn). The reference is the exact
+    visible part: the object cut to the source image, turned, cut to the
+    canvas. Objects wholly visible are exact (mean IoU >= 0.9999). An
+    object cut by the border gets the tightest box at its own angle around
+    its visible polygon: it contains that polygon and touches it on all four
+    sides, and its IoU with the polygon is below 1 whenever a corner is cut
+    off (about 0.85 on average here, which bounds the overall mean near
+    0.97; measured side by side in tools/benchmarks/fidelity.py)."""
     rng = np.random.default_rng(7 + expand)
     ious, px_box, px_exact, px_shift, tight = [], [], [], [], []
+    whole = []
     for scene in range(5):
         label, rb = make_scene(rng, size=(512, 384), n=60, margin=0)
         polys = rbox_to_poly(rb)
@@ -70,7 +73,8 @@ def test_rotated_boxes_match_the_visible_objects(box_type, expand):
             res['gt_bboxes_labels']) == len(res['gt_ignore_flags'])
         kept = dict(zip(res['gt_ids'].tolist(), out))
         for k, i in enumerate(ids):
-            vis, full = exact_visible(polys[k], m, w, h)
+            vis, full = exact_visible(polys[k], m, w, h,
+                                      src=label.shape[::-1])
             ratio = vis.area / full.area
             if ratio > 0.5:
                 assert i in kept, f'object {i} {ratio:.2f} visible dropped'
@@ -80,20 +84,31 @@ def test_rotated_boxes_match_the_visible_objects(box_type, expand):
                 continue
             bpoly = _box_polygon(kept[i], box_type)
             ious.append(iou(bpoly, vis))
-            # the box contains the visible part of its object
+            if ratio > 1 - 1e-6:
+                whole.append(ious[-1])
+            # the box contains the visible part of its object and touches
+            # it on all four sides
             tight.append(vis.difference(bpoly).area <= 1e-3 * vis.area)
+            corners = np.asarray(bpoly.exterior.coords)[:4]
+            vpts = np.asarray(vis.exterior.coords)
+            for e in (corners[1] - corners[0], corners[2] - corners[1]):
+                axis = e / np.linalg.norm(e)
+                for f in (np.min, np.max):
+                    tight.append(abs(f(corners @ axis) - f(vpts @ axis)) <
+                                 1e-2)
             region = res['gt_seg_map'] == i
-            if region.sum() >= 20:
+            if region.sum() >= 20 and ratio > 1 - 1e-6:
                 px_box.append(_pixel_iou(bpoly.intersection(
                     sbox(0, 0, w, h)), region, (h, w)))
                 px_exact.append(_pixel_iou(vis, region, (h, w)))
                 px_shift.append(_pixel_iou(
                     translate(vis, 0.5, 0.5), region, (h, w)))
     ious = np.array(ious)
-    assert ious.mean() >= (0.99 if expand else 0.97), ious.mean()
+    assert np.mean(whole) >= 0.9999 and len(whole) > 150
+    assert ious.mean() >= 0.96, ious.mean()
     assert all(tight)
-    # the boxes agree with the rotated pixels as well as the exact
-    # polygons do (a half-pixel convention error would break this)
+    # boxes of whole objects agree with the rotated pixels as well as the
+    # exact polygons do (a half-pixel convention error would break this)
     assert np.mean(px_box) >= np.mean(px_exact) - 0.01
     assert np.mean(px_exact) > 0.85
     # and the test can tell: half a pixel off is clearly worse
@@ -118,7 +133,8 @@ def test_hbox_from_polygon_masks_is_the_tight_box():
         out = res['gt_bboxes'].tensor.numpy()
         assert len(res['gt_masks']) == len(out)
         for box, i in zip(out, res['gt_ids']):
-            vis, _ = exact_visible(polys[i - 1], m, w, h)
+            vis, _ = exact_visible(polys[i - 1], m, w, h,
+                                   src=label.shape[::-1])
             ious.append(iou(sbox(*box), sbox(*vis.bounds)))
     assert np.mean(ious) >= 0.99
 
@@ -144,7 +160,8 @@ def test_ellipse_beats_envelope_for_unknown_shapes():
             h, w = res['img_shape']
             for box, i in zip(res['gt_bboxes'].tensor.numpy(),
                               res['gt_ids']):
-                vis, _ = exact_visible(polys[i - 1], m, w, h)
+                vis, _ = exact_visible(polys[i - 1], m, w, h,
+                                       src=label.shape[::-1])
                 vals.append(iou(sbox(*box), sbox(*vis.bounds)))
         score[mode] = np.mean(vals)
     assert score['ellipse'] > score['envelope'] + 0.02, score
@@ -169,6 +186,7 @@ def test_exact_hboxes_from_oriented_annotations(box_type):
         m = res['homography_matrix'].astype(np.float64)
         h, w = res['img_shape']
         for box, i in zip(res['gt_bboxes'].tensor.numpy(), res['gt_ids']):
-            vis, _ = exact_visible(polys[i - 1], m, w, h)
+            vis, _ = exact_visible(polys[i - 1], m, w, h,
+                                   src=label.shape[::-1])
             ious.append(iou(sbox(*box), sbox(*vis.bounds)))
     assert np.min(ious) > 0.98 and np.mean(ious) >= 0.999

@@ -57,7 +57,10 @@ def warp_boxes(boxes: Array,
                clip: bool = True,
                hbox_mode: str = 'ellipse',
                angle_version: Optional[str] = 'le90',
-               out_type: Optional[str] = None) -> WarpedBoxes:
+               out_type: Optional[str] = None,
+               src_width: Optional[Union[Scalar, Array]] = None,
+               src_height: Optional[Union[Scalar, Array]] = None
+               ) -> WarpedBoxes:
     """Map ``boxes`` (N, D) by ``matrix`` and clip them to the canvas
     ``[0, width] x [0, height]``.
 
@@ -82,6 +85,12 @@ def warp_boxes(boxes: Array,
             horizontal box of each mapped (and clipped) object polygon: the
             exact way to derive horizontal boxes from oriented annotations.
             None keeps ``box_type``.
+        src_width, src_height: the source image (scalars or one per box).
+            When given, an object is first cut to the source image, since
+            the part of it outside the image has no pixels to carry: the
+            visible part is ``M(object ∩ source) ∩ canvas`` (exact for
+            boxes that already stuck out of the image, e.g. a clipped rbox
+            whose corners lie outside it). None: only the canvas clips.
     """
     if box_type not in BOX_DIMS:
         raise ValueError(f'unknown box type {box_type!r}')
@@ -96,17 +105,17 @@ def warp_boxes(boxes: Array,
     finite = xp.all(xp.isfinite(boxes), 1)
     safe = xp.where(finite[:, None], boxes, xp.zeros_like(boxes))
 
-    poly = apply_matrix(boxes_to_poly(safe, box_type), matrix)  # (N, 4, 2)
+    src_poly = boxes_to_poly(safe, box_type)
+    poly = apply_matrix(src_poly, matrix)  # (N, 4, 2)
     four = xp.to_int(xp.full((n, ), 4, safe))
     full_area = polygon_areas(poly, four)
 
-    w_b = width if isinstance(width, (int, float)) else width.reshape(-1)
-    h_b = height if isinstance(height, (int, float)) else height.reshape(-1)
-    px, py = poly[..., 0], poly[..., 1]
-    inside = xp.all((px >= 0) & (py >= 0) & (px <= _col(w_b)) &
-                    (py <= _col(h_b)), 1)
-    outside = (xp.all(px <= 0, 1) | xp.all(py <= 0, 1)
-               | xp.all(px >= _col(w_b), 1) | xp.all(py >= _col(h_b), 1))
+    w_b, h_b = _bound(width), _bound(height)
+    inside, outside = _inside_outside(poly, w_b, h_b, xp)
+    if src_width is not None:
+        sw_b, sh_b = _bound(src_width), _bound(src_height)
+        s_in, s_out = _inside_outside(src_poly, sw_b, sh_b, xp)
+        inside, outside = inside & s_in, outside | s_out
     crossing = ~inside & ~outside & finite
 
     visible = xp.where(inside, xp.ones_like(full_area),
@@ -114,9 +123,15 @@ def warp_boxes(boxes: Array,
     cross_idx = _nonzero(crossing, xp)
     vis_pts = vis_counts = None
     if cross_idx.shape[0]:
+        pts, cnt = poly[cross_idx], four[cross_idx]
+        if src_width is not None:  # cut to the source image, then map
+            pts, cnt = clip_polygons_to_rect(src_poly[cross_idx], cnt,
+                                             _sel(sw_b, cross_idx),
+                                             _sel(sh_b, cross_idx))
+            pts = apply_matrix(pts, matrix if matrix.ndim == 2 else
+                               matrix[cross_idx])
         vis_pts, vis_counts = clip_polygons_to_rect(
-            poly[cross_idx], four[cross_idx], _sel(w_b, cross_idx),
-            _sel(h_b, cross_idx))
+            pts, cnt, _sel(w_b, cross_idx), _sel(h_b, cross_idx))
         vis_area = polygon_areas(vis_pts, vis_counts)
         # a polygon that only touches the border clips to nothing: it keeps
         # its mapped box (visible 0, so the policy drops it as invisible)
@@ -161,6 +176,15 @@ def warp_boxes(boxes: Array,
     else:
         if hbox_mode == 'ellipse':
             out = ellipse_hbox(safe, matrix)
+            if clip and vis_pts is not None:
+                # the object lies in its box: its visible part lies in the
+                # visible part of the turned box
+                tight = fit_hbox(vis_pts, vis_counts)
+                sub = out[cross_idx]
+                lo = xp.maximum(sub[:, :2], tight[:, :2])
+                hi = xp.minimum(sub[:, 2:], tight[:, 2:])
+                hi = xp.maximum(hi, lo)
+                out = _scatter(out, cross_idx, xp.cat([lo, hi], 1), xp)
         else:
             out = fit_hbox(poly, four)
             if clip and vis_pts is not None:
@@ -176,6 +200,21 @@ def warp_boxes(boxes: Array,
     return WarpedBoxes(out, visible, finite, widths, heights, centre_inside,
                        crossing, xp.where(finite, full_area,
                                           xp.zeros_like(full_area)))
+
+
+def _bound(v):
+    return v if isinstance(v, (int, float)) else v.reshape(-1)
+
+
+def _inside_outside(poly: Array, w_b, h_b, xp):
+    """Polygons wholly inside ``[0, w] x [0, h]``, and wholly beyond one of
+    its sides."""
+    px, py = poly[..., 0], poly[..., 1]
+    inside = xp.all((px >= 0) & (py >= 0) & (px <= _col(w_b)) &
+                    (py <= _col(h_b)), 1)
+    outside = (xp.all(px <= 0, 1) | xp.all(py <= 0, 1)
+               | xp.all(px >= _col(w_b), 1) | xp.all(py >= _col(h_b), 1))
+    return inside, outside
 
 
 def clip_hboxes(boxes: Array, width, height) -> Array:

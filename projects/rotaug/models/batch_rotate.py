@@ -186,7 +186,9 @@ class BatchRandomRotate(nn.Module):
         warped = warp_boxes(boxes, box_type, mats[owner], shapes[owner, 1],
                             shapes[owner, 0], clip=self.clip_border,
                             hbox_mode=self.hbox_mode,
-                            angle_version=self.angle_version)
+                            angle_version=self.angle_version,
+                            src_width=shapes[owner, 1],
+                            src_height=shapes[owner, 0])
         keep, ignore, drops = self.policy.decide(warped)
         per = []
         start = 0

@@ -12,7 +12,7 @@ from mmdet.structures.bbox import BaseBoxes, get_box_type
 from mmdet.structures.mask import BitmapMasks, PolygonMasks
 
 from ..geometry import (ANGLE_VERSIONS, HBOX_MODES, WarpedBoxes, apply_matrix,
-                        fit_hbox, polygon_areas, to_cv2_affine,
+                        clip_polygons_to_rect, fit_hbox, polygon_areas, to_cv2_affine,
                         visible_polygons, warp_boxes)
 from ..policy import DropStats, GTPolicy
 
@@ -146,9 +146,11 @@ class GTTransformer:
 
     # ---------------------------------------------------------------- plan
     def plan(self, results: dict, matrix: np.ndarray, width: int,
-             height: int) -> GTPlan:
+             height: int, src_size: Optional[tuple] = None) -> GTPlan:
         """Compute the mapped boxes and the keep/ignore decisions (no pixel
-        work, no change to ``results``)."""
+        work, no change to ``results``). ``src_size`` (w, h): the source
+        image, to which objects are cut before mapping (see
+        :func:`rotaug.geometry.warp_boxes`)."""
         plan = GTPlan(matrix=matrix, width=width, height=height)
         gt = results.get('gt_bboxes', None)
         if gt is None:
@@ -158,10 +160,15 @@ class GTTransformer:
         warped = warp_boxes(boxes, plan.box_type, matrix, width, height,
                             clip=self.clip_border, hbox_mode=self.hbox_mode,
                             angle_version=self.angle_version,
-                            out_type=self.out_box_type)
+                            out_type=self.out_box_type,
+                            src_width=None if src_size is None else
+                            src_size[0],
+                            src_height=None if src_size is None else
+                            src_size[1])
         masks = results.get('gt_masks', None)
         if isinstance(masks, PolygonMasks) and len(masks) == len(boxes):
-            plan.polys = self._plan_polygons(masks, matrix, width, height)
+            plan.polys = self._plan_polygons(masks, matrix, width, height,
+                                             src_size)
             if (self.out_box_type or plan.box_type) == 'hbox' and \
                     self.hbox_from_masks:
                 self._hbox_from_polygons(warped, plan.polys, len(boxes),
@@ -171,10 +178,23 @@ class GTTransformer:
         plan.boxes = warped.boxes
         return plan
 
-    def _plan_polygons(self, masks: PolygonMasks, matrix, width, height):
+    def _plan_polygons(self, masks: PolygonMasks, matrix, width, height,
+                       src_size=None):
         pts, counts, owner = polygon_batch(masks)
         if len(pts) == 0:
             return pts, counts, owner, np.zeros(0), np.zeros(0)
+        if src_size is not None:
+            # the parts outside the source image have no pixels to carry
+            full = polygon_areas(pts, counts)
+            pts, counts = clip_polygons_to_rect(pts, counts,
+                                                float(src_size[0]),
+                                                float(src_size[1]))
+            pts = apply_matrix(pts, matrix)
+            vis, vcounts, vis_area, _ = visible_polygons(
+                pts, counts, width, height)
+            if not self.clip_border:
+                vis, vcounts = pts, counts
+            return vis, vcounts, owner, vis_area, full
         pts = apply_matrix(pts, matrix)
         if self.clip_border:
             vis, vcounts, vis_area, full = visible_polygons(

@@ -148,7 +148,7 @@ class Rotate(BaseTransform):
         (no pixel work)."""
         h, w = results['img_shape'][:2]
         matrix, (nw, nh) = image_rotation(w, h, angle, self.expand)
-        return self.gt.plan(results, matrix, nw, nh)
+        return self.gt.plan(results, matrix, nw, nh, src_size=(w, h))
 
     def apply(self, results: dict, plan: GTPlan, angle: float) -> dict:
         """Carry out ``plan`` on ``results`` (pixels, boxes, fields)."""
