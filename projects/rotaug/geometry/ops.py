@@ -124,7 +124,8 @@ def warp_boxes(boxes: Array,
     vis_pts = vis_counts = None
     if cross_idx.shape[0]:
         pts, cnt = poly[cross_idx], four[cross_idx]
-        if src_width is not None:  # cut to the source image, then map
+        if src_width is not None and not bool(s_in[cross_idx].all()):
+            # cut to the source image, then map
             pts, cnt = clip_polygons_to_rect(src_poly[cross_idx], cnt,
                                              _sel(sw_b, cross_idx),
                                              _sel(sh_b, cross_idx))

@@ -57,11 +57,15 @@ def clip_polygons_to_rect(pts: Array, counts: Array, width: float,
         m = pts.shape[1]
         if m == 0:
             break
-        idx, nxt = _next_index(counts, m, xp)
+        dc = sign * (pts[..., axis] - bound)
+        idx = xp.arange(m, counts)[None, :]
         valid = idx < counts[:, None]
+        if not bool((valid & (dc < 0)).any()):
+            continue  # no polygon reaches past this side: nothing to cut
+        safe = xp.maximum(counts, xp.ones_like(counts))[:, None]
+        nxt = (idx + 1) % safe
         cur = pts
         nx = pts[rows, nxt]
-        dc = sign * (cur[..., axis] - bound)
         dn = sign * (nx[..., axis] - bound)
         cin = dc >= 0
         nin = dn >= 0
