@@ -63,6 +63,27 @@ def test_unsafe_globals_are_still_refused(tmp_path):
     from mmengine.logging import HistoryBuffer
     assert _history_buffer_getattr(HistoryBuffer, 'mean') is \
         HistoryBuffer.mean
+    with pytest.raises(pickle.UnpicklingError):
+        _history_buffer_getattr(HistoryBuffer, '__init__')
+
+
+def test_checkpoint_loads_in_a_fresh_process(tmp_path):
+    """A new process (no HistoryBuffer built yet, as when resuming) reads a
+    checkpoint whose message hub names min/max/mean/current."""
+    from mmengine.logging import HistoryBuffer
+    buf = HistoryBuffer()
+    for v in (3.0, 1.0, 2.0):
+        buf.update(v)
+    torch.save({'message_hub': {'log_scalars': {'loss': buf}}},
+               str(tmp_path / 'c.pth'))
+    code = ('import torch, rotaug; '
+            f"s = torch.load({str(tmp_path / 'c.pth')!r}); "
+            "b = s['message_hub']['log_scalars']['loss']; "
+            "print(b.min(), b.max(), b.mean(), b.current())")
+    out = subprocess.run([sys.executable, '-c', code], capture_output=True,
+                         text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.split()[-4:] == ['1.0', '3.0', '2.0', '2.0']
 
 
 def test_nonfinite_loss_is_skipped_and_reported(tmp_path, caplog):

@@ -18,10 +18,17 @@ import torch
 from mmengine.logging.history_buffer import HistoryBuffer
 
 
+#: HistoryBuffer's built-in statistics. ``_statistics_methods`` only holds
+#: them once some buffer has been built in the process (a fresh process
+#: resuming a run has built none), so they are named here.
+_DEFAULT_STATISTICS = ('mean', 'max', 'min', 'current')
+
+
 def _history_buffer_getattr(obj: Any, name: str) -> Any:
     """``getattr`` limited to HistoryBuffer's statistics methods."""
-    if obj is HistoryBuffer and isinstance(name, str) and \
-            name in HistoryBuffer._statistics_methods:
+    if obj is HistoryBuffer and isinstance(name, str) and (
+            name in _DEFAULT_STATISTICS
+            or name in HistoryBuffer._statistics_methods):
         return getattr(obj, name)
     raise pickle.UnpicklingError(
         f'rotaug refuses getattr({obj!r}, {name!r}) in a checkpoint: only '
