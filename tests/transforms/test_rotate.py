@@ -278,3 +278,21 @@ def test_random_choice_rotate():
     res = RandomChoiceRotate(angles=[90], prob=0.0)(
         _results(rboxes([[60, 50, 20, 10, 0.0]])))
     assert 'homography_matrix' not in res
+
+
+def test_sides_are_judged_as_stored_in_float32():
+    """A 1e-9 px high box turned to y = 8 becomes 8 - 1e-9, which float32
+    stores as 8: its height would leave as 0. The policy judges the stored
+    box, so it is dropped and counted (found by the fuzz test)."""
+    from mmdet.structures.bbox import HorizontalBoxes
+    res = dict(img=np.zeros((8, 8, 3), np.uint8), img_shape=(8, 8),
+               gt_bboxes=HorizontalBoxes(torch.tensor(
+                   [[0., 0., 1., 1e-9], [2., 2., 4., 4.]])),
+               gt_bboxes_labels=np.array([0, 1]),
+               gt_ignore_flags=np.zeros(2, bool))
+    t = Rotate(180.0, min_size=0.0)
+    out = t(res)
+    b = out['gt_bboxes'].tensor
+    assert len(b) == 1 and out['gt_bboxes_labels'].tolist() == [1]
+    assert ((b[:, 2:] - b[:, :2]) > 0).all()
+    assert t.stats.dropped['too_small'] == 1

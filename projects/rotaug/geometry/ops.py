@@ -203,6 +203,24 @@ def warp_boxes(boxes: Array,
                                           xp.zeros_like(full_area)))
 
 
+def round_to_storage(warped: WarpedBoxes, box_type: str,
+                     dtype) -> WarpedBoxes:
+    """Round the boxes to the dtype they will be stored in (float32 in
+    mmdet's box containers) and recompute their sides, so that the policy
+    judges the boxes that actually leave (a side of 1e-9 px at 8 px is 0 in
+    float32). ``box_type``: the type of ``warped.boxes``."""
+    b = warped.boxes
+    if hasattr(b, 'astype'):
+        import numpy as np
+        with np.errstate(over='ignore', invalid='ignore'):
+            stored = b.astype(dtype).astype(b.dtype)
+    else:
+        stored = b.to(dtype).to(b.dtype)
+    warped.boxes = stored
+    warped.widths, warped.heights = box_sides(stored, box_type)
+    return warped
+
+
 def _bound(v):
     return v if isinstance(v, (int, float)) else v.reshape(-1)
 

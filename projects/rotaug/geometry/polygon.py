@@ -66,22 +66,18 @@ def clip_polygons_to_rect(pts: Array, counts: Array, width: float,
         nxt = (idx + 1) % safe
         cur = pts
         nx = pts[rows, nxt]
-        dn = sign * (nx[..., axis] - bound)
+        dn = dc[rows, nxt]
         cin = dc >= 0
-        nin = dn >= 0
-        cross = valid & (cin != nin)
+        cross = valid & (cin != (dn >= 0))
         denom = xp.where(cross, dc - dn, xp.ones_like(dc))
-        t = (dc / denom)[..., None]
-        inter = cur + t * (nx - cur)
+        inter = cur + (dc / denom)[..., None] * (nx - cur)
         # put intersections exactly on the clip line
-        on_line = xp.zeros_like(dc) + bound
-        if axis == 0:
-            inter = xp.stack([on_line, inter[..., 1]], -1)
-        else:
-            inter = xp.stack([inter[..., 0], on_line], -1)
+        inter[..., axis] = bound
         emit_cur = valid & cin
-        cand = xp.stack([cur, inter], 2).reshape(n, 2 * m, 2)
-        emit = xp.stack([emit_cur, cross], 2).reshape(n, 2 * m)
+        cand = xp.cat([cur[:, :, None], inter[:, :, None]], 2).reshape(
+            n, 2 * m, 2)
+        emit = xp.cat([emit_cur[:, :, None], cross[:, :, None]],
+                      2).reshape(n, 2 * m)
         order = xp.stable_argsort(~emit, 1)
         counts = xp.to_int(xp.sum(emit, 1))
         new_m = int(xp.item(xp.amax(counts, 0))) if n else 0

@@ -19,7 +19,7 @@ from mmdet.structures.mask import BitmapMasks, PolygonMasks
 from mmengine.structures import InstanceData
 from torch import Tensor, nn
 
-from ..geometry import ANGLE_VERSIONS, HBOX_MODES, warp_boxes
+from ..geometry import ANGLE_VERSIONS, HBOX_MODES, round_to_storage, warp_boxes
 from ..policy import DropStats, GTPolicy
 from ..registry import MODELS
 from ..transforms.gt_core import GTTransformer, box_type_of
@@ -189,6 +189,13 @@ class BatchRandomRotate(nn.Module):
                             angle_version=self.angle_version,
                             src_width=shapes[owner, 1],
                             src_height=shapes[owner, 0])
+        store = {
+            ds.gt_instances.bboxes.dtype if hasattr(
+                ds.gt_instances.bboxes, 'dtype') else torch.float32
+            for ds, n in zip(data_samples, counts) if n
+        }
+        round_to_storage(warped, box_type,
+                         store.pop() if len(store) == 1 else torch.float32)
         keep, ignore, drops = self.policy.decide(warped)
         per = []
         start = 0

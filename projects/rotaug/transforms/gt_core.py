@@ -12,7 +12,8 @@ from mmdet.structures.bbox import BaseBoxes, get_box_type
 from mmdet.structures.mask import BitmapMasks, PolygonMasks
 
 from ..geometry import (ANGLE_VERSIONS, HBOX_MODES, WarpedBoxes, apply_matrix,
-                        clip_polygons_to_rect, fit_hbox, polygon_areas, to_cv2_affine,
+                        clip_polygons_to_rect, fit_hbox, polygon_areas,
+                        round_to_storage, to_cv2_affine,
                         visible_polygons, warp_boxes)
 from ..policy import DropStats, GTPolicy
 
@@ -46,6 +47,14 @@ def box_type_of(boxes) -> str:
     raise TypeError('gt_bboxes must be HorizontalBoxes, RotatedBoxes, '
                     'QuadriBoxes or an (N, 4) array of hboxes, got '
                     f'{type(boxes).__name__} of shape {getattr(arr, "shape", None)}')
+
+
+def storage_dtype(boxes):
+    """The numpy dtype ``boxes`` are stored in (what ``boxes_like`` will
+    write)."""
+    if isinstance(boxes, BaseBoxes) or isinstance(boxes, torch.Tensor):
+        return _NP_DTYPES.get(boxes.dtype, np.float32)
+    return np.asarray(boxes).dtype
 
 
 def boxes_as_numpy(boxes) -> np.ndarray:
@@ -173,6 +182,8 @@ class GTTransformer:
                     self.hbox_from_masks:
                 self._hbox_from_polygons(warped, plan.polys, len(boxes),
                                          width, height)
+        round_to_storage(warped, self.out_box_type or plan.box_type,
+                         storage_dtype(gt))
         plan.warped = warped
         plan.keep, plan.ignore, plan.drops = self.policy.decide(warped)
         plan.boxes = warped.boxes
