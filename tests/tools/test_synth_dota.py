@@ -109,3 +109,16 @@ def test_bad_arguments_are_refused(tmp_path):
         synth.generate(str(tmp_path), num=(1, 2))
     with pytest.raises(ValueError, match='size'):
         synth.generate(str(tmp_path), size=10)
+
+
+def test_angle_spread_lays_objects_along_the_axes():
+    dev = []
+    for i in range(8):
+        _, objects = synth.render_scene((0, 0, i), 320, angle_spread=10)
+        for poly, cls in objects:
+            e = poly[1] - poly[0]
+            a = np.degrees(np.arctan2(e[1], e[0])) % 90
+            dev.append(min(a, 90 - a))
+    dev = np.array(dev)
+    assert len(dev) > 100 and dev.max() <= 10 + 1e-6
+    assert dev.mean() > 2  # spread, not all exactly axis-aligned

@@ -4,7 +4,8 @@ whose images are rotated to all angles.
 
     python tools/benchmarks/rotation_proof.py [--iters 600] \\
         [--variants none mmrotate rotaug batch] [--work-dir DIR] \\
-        [--angles 0 30 ... 330] [--device cuda|cpu] [--out proof.json]
+        [--angles 0 30 ... 330] [--angle-spread D] [--device cuda|cpu]
+        [--out proof.json]
 
 Variants (same config, same seed, same iterations):
 
@@ -177,8 +178,13 @@ def main(argv=None) -> None:
                    choices=VARIANTS)
     p.add_argument('--angles', type=float, nargs='+',
                    default=list(range(0, 360, 30)))
-    p.add_argument('--data-root', default=osp.join(ROOT, 'data',
-                                                   'synth_dota'))
+    p.add_argument('--data-root', default=None,
+                   help='default: data/synth_dota (or data/synth_dota_'
+                   'spreadD with --angle-spread D)')
+    p.add_argument('--angle-spread', type=float, default=None,
+                   help='generate the data with objects along the image '
+                   'axes give or take this many degrees (rotation '
+                   'augmentation then has something to teach)')
     p.add_argument('--work-dir', default=osp.join(ROOT, 'work_dirs',
                                                   'rotation_proof'))
     p.add_argument('--device', default=None)
@@ -190,9 +196,16 @@ def main(argv=None) -> None:
     if device == 'cpu':
         os.environ['CUDA_VISIBLE_DEVICES'] = ''
     import rotaug  # noqa: F401
+    if a.data_root is None:
+        name = 'synth_dota' if a.angle_spread is None else \
+            f'synth_dota_spread{a.angle_spread:g}'
+        a.data_root = osp.join(ROOT, 'data', name)
     data_root = a.data_root.rstrip('/') + '/'
-    if not osp.exists(osp.join(data_root, 'meta.json')):
-        _load_synth().generate(data_root, seed=0)
+    meta = osp.join(data_root, 'meta.json')
+    if not osp.exists(meta) or json.load(open(meta)).get(
+            'angle_spread') != a.angle_spread:
+        _load_synth().generate(data_root, seed=0,
+                               angle_spread=a.angle_spread)
     write_rotated_test(data_root, a.angles)
     results = []
     for name in a.variants:

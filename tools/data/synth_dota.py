@@ -8,7 +8,9 @@ Aerial-like scenes: textured ground, roads with lane marks, roofs
 (unlabelled distractors), cast shadows, and oriented objects of five
 classes with distinct silhouettes (plane, ship, small-vehicle,
 large-vehicle, storage-tank) at all orientations, dense parking rows, and
-objects cut by the image border. Written as DOTA v1 does it::
+objects cut by the image border (``--angle-spread D`` lays objects along
+the image axes give or take D degrees instead). Written as DOTA v1 does
+it::
 
     OUT/{train,val,test}/images/NAME.png
     OUT/{train,val,test}/labelTxt/NAME.txt   # imagesource:/gsd: headers,
@@ -27,7 +29,7 @@ import os
 import os.path as osp
 import sys
 import time
-from typing import Dict, List, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import cv2
 import numpy as np
@@ -94,9 +96,11 @@ def _silhouette(cls: str, length: float, width: float) -> List[np.ndarray]:
 class _Scene:
     """One image: ground, roads, roofs, then objects with shadows."""
 
-    def __init__(self, rng: np.random.Generator, size: int) -> None:
+    def __init__(self, rng: np.random.Generator, size: int,
+                 angle_spread: Optional[float] = None) -> None:
         self.rng = rng
         self.size = size
+        self.spread = angle_spread
         self.scale = size / 320.0
         self.occupied = np.zeros((size, size), np.uint8)
         self.objects: List[Tuple[np.ndarray, str]] = []
@@ -209,7 +213,7 @@ class _Scene:
     def parking_row(self) -> None:
         """A dense row of parked small vehicles, side by side."""
         rng, n = self.rng, self.size
-        theta = rng.uniform(0, np.pi)
+        theta = self._direction(np.pi)
         length = rng.uniform(*_SIZES['small-vehicle'][0]) * self.scale
         width = length * _SIZES['small-vehicle'][1]
         step = width * rng.uniform(1.25, 1.6)
@@ -235,20 +239,32 @@ class _Scene:
         else:
             cx, cy = rng.uniform(0, n, 2)
         for _ in range(8):
-            if self.add(cls, cx, cy, length, rng.uniform(0, 2 * np.pi)):
+            if self.add(cls, cx, cy, length, self._direction(2 * np.pi)):
                 return
             cx, cy = rng.uniform(0, n, 2)
+
+    def _direction(self, period: float) -> float:
+        """An object direction: uniform over ``period``, or, with
+        ``angle_spread`` (degrees), a multiple of 90 degrees give or take the
+        spread (scenes laid out along the image axes, as many real ones
+        are: the case where rotation augmentation matters)."""
+        if self.spread is None:
+            return self.rng.uniform(0, period)
+        k = self.rng.integers(4)
+        return k * np.pi / 2 + np.deg2rad(
+            self.rng.uniform(-self.spread, self.spread))
 
     def finish(self) -> np.ndarray:
         return np.clip(self.img, 0, 255).astype(np.uint8)
 
 
-def render_scene(seed: Sequence[int], size: int = 320
+def render_scene(seed: Sequence[int], size: int = 320,
+                 angle_spread: Optional[float] = None
                  ) -> Tuple[np.ndarray, List[Tuple[np.ndarray, str]]]:
     """One image (H, W, 3 BGR uint8) and its labels (corners (4, 2),
-    class) from a seed."""
+    class) from a seed; ``angle_spread``: see ``_Scene._direction``."""
     rng = np.random.default_rng(list(seed))
-    scene = _Scene(rng, size)
+    scene = _Scene(rng, size, angle_spread)
     for _ in range(rng.integers(0, 3)):
         scene.parking_row()
     for _ in range(rng.integers(6, 16)):
@@ -268,7 +284,8 @@ def _label_text(objects) -> str:
 
 def generate(out_dir: str, seed: int = 0,
              num: Sequence[int] = (96, 24, 24), size: int = 320,
-             verbose: bool = True) -> Dict:
+             verbose: bool = True,
+             angle_spread: Optional[float] = None) -> Dict:
     """Write the dataset; returns the summary also written to
     ``meta.json``."""
     if len(num) != len(SPLITS) or min(num) < 0:
@@ -284,7 +301,7 @@ def generate(out_dir: str, seed: int = 0,
         os.makedirs(lbl_dir, exist_ok=True)
         per_class = dict.fromkeys(CLASSES, 0)
         for i in range(n_img):
-            img, objects = render_scene((seed, s, i), size)
+            img, objects = render_scene((seed, s, i), size, angle_spread)
             name = f'{split}{i:04d}'
             cv2.imwrite(osp.join(img_dir, name + '.png'), img)
             with open(osp.join(lbl_dir, name + '.txt'), 'w') as f:
@@ -296,7 +313,7 @@ def generate(out_dir: str, seed: int = 0,
                   f'{sum(per_class.values())} objects', flush=True)
         counts[split] = dict(images=n_img, objects=per_class)
     meta = dict(seed=seed, size=size, classes=list(CLASSES),
-                splits=counts)
+                angle_spread=angle_spread, splits=counts)
     with open(osp.join(out_dir, 'meta.json'), 'w') as f:
         json.dump(meta, f, indent=2)
     if verbose:
@@ -314,8 +331,12 @@ def main(argv=None) -> None:
     p.add_argument('--num-val', type=int, default=24)
     p.add_argument('--num-test', type=int, default=24)
     p.add_argument('--size', type=int, default=320)
+    p.add_argument('--angle-spread', type=float, default=None,
+                   help='objects along the image axes give or take this '
+                   'many degrees (default: all directions)')
     a = p.parse_args(argv)
-    generate(a.out, a.seed, (a.num_train, a.num_val, a.num_test), a.size)
+    generate(a.out, a.seed, (a.num_train, a.num_val, a.num_test), a.size,
+             angle_spread=a.angle_spread)
 
 
 if __name__ == '__main__':
