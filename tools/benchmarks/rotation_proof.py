@@ -89,7 +89,7 @@ def write_rotated_test(data_root: str, angles) -> str:
 
 
 def variant_config(name: str, data_root: str, work_dir: str, iters: int,
-                   device: str):
+                   device: str, seed: int = 0):
     from mmengine.config import Config
     cfg = Config.fromfile(CONFIG)
     cfg.work_dir = work_dir
@@ -126,18 +126,19 @@ def variant_config(name: str, data_root: str, work_dir: str, iters: int,
             sch.milestones = [int(iters * 0.75)]
         if sch.type == 'LinearLR':
             sch.end = min(sch.end, max(1, iters // 4))
-    cfg.randomness = dict(seed=0)
+    cfg.randomness = dict(seed=seed)
     if device == 'cpu':
         cfg.env_cfg.cudnn_benchmark = False
     return cfg
 
 
-def run_variant(name, data_root, work_root, iters, device):
+def run_variant(name, data_root, work_root, iters, device, seed=0):
     import numpy as np
     from mmengine.registry import init_default_scope
     from mmengine.runner import Runner
-    cfg = variant_config(name, data_root, osp.join(work_root, name), iters,
-                         device)
+    cfg = variant_config(name, data_root,
+                         osp.join(work_root, f'{name}_seed{seed}'), iters,
+                         device, seed)
     init_default_scope('rotaug')
     runner = Runner.from_cfg(cfg)
     times, data_times = [], []
@@ -162,6 +163,7 @@ def run_variant(name, data_root, work_root, iters, device):
     skip = max(1, len(times) // 10)  # warm-up
     return dict(
         variant=name,
+        seed=seed,
         mAP=float(metrics.get('dota/mAP', float('nan'))),
         iter_s=float(np.mean(times[skip:])) if times else float('nan'),
         data_s=float(np.mean(data_times[skip:])) if data_times else
@@ -187,6 +189,8 @@ def main(argv=None) -> None:
                    'augmentation then has something to teach)')
     p.add_argument('--work-dir', default=osp.join(ROOT, 'work_dirs',
                                                   'rotation_proof'))
+    p.add_argument('--seeds', type=int, nargs='+', default=[0],
+                   help='training seeds (weights, sampling, augmentation)')
     p.add_argument('--device', default=None)
     p.add_argument('--out', default=None, help='JSON results file')
     a = p.parse_args(argv)
@@ -208,20 +212,28 @@ def main(argv=None) -> None:
                                angle_spread=a.angle_spread)
     write_rotated_test(data_root, a.angles)
     results = []
-    for name in a.variants:
-        print(f'[proof] {name}: training {a.iters} iterations on {device}',
-              flush=True)
-        results.append(run_variant(name, data_root, a.work_dir, a.iters,
-                                   device))
-        print(f'[proof] {results[-1]}', flush=True)
+    for seed in a.seeds:
+        for name in a.variants:
+            print(f'[proof] {name} (seed {seed}): training {a.iters} '
+                  f'iterations on {device}', flush=True)
+            results.append(run_variant(name, data_root, a.work_dir, a.iters,
+                                       device, seed))
+            print(f'[proof] {results[-1]}', flush=True)
     gpu = torch.cuda.get_device_name(0) if device == 'cuda' else 'CPU'
-    head = (f'| variant | mAP (test rotated by {len(a.angles)} angles) | '
-            's/iter | data s/iter | non-finite losses |')
+    head = (f'| variant | seed | mAP (test rotated by {len(a.angles)} '
+            'angles) | s/iter | data s/iter | non-finite losses |')
     print(f'\n{gpu}, {a.iters} iterations, '
-          f'{time.strftime("%Y-%m-%d")}\n{head}\n|---|---|---|---|---|')
+          f'{time.strftime("%Y-%m-%d")}\n{head}\n|---|---|---|---|---|---|')
     for r in results:
-        print(f"| {r['variant']} | {r['mAP']:.4f} | {r['iter_s']:.3f} | "
-              f"{r['data_s']:.3f} | {r['nonfinite']} |")
+        print(f"| {r['variant']} | {r['seed']} | {r['mAP']:.4f} | "
+              f"{r['iter_s']:.3f} | {r['data_s']:.3f} | {r['nonfinite']} |")
+    if len(a.seeds) > 1:
+        import numpy as np
+        for name in a.variants:
+            maps = [r['mAP'] for r in results if r['variant'] == name]
+            print(f'{name}: mAP mean {np.mean(maps):.4f}, min '
+                  f'{np.min(maps):.4f}, max {np.max(maps):.4f} over '
+                  f'{len(maps)} seeds')
     if a.out:
         with open(a.out, 'w') as f:
             json.dump(dict(device=gpu, iters=a.iters, angles=a.angles,
