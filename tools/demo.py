@@ -40,7 +40,7 @@ def ensure_data(data_root: str, seed: int) -> None:
     if osp.exists(meta_file):
         with open(meta_file) as f:
             meta = json.load(f)
-        if meta.get('seed') == seed:
+        if meta.get('seed') == seed and meta.get('angle_spread') is None:
             step(f'synthetic data already in {data_root} (seed {seed})')
             return
     step(f'generating the synthetic DOTA-style data in {data_root}')
