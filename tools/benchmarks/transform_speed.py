@@ -35,7 +35,7 @@ def main():
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument('--size', type=int, default=1024)
     p.add_argument('--objects', type=int, default=200)
-    p.add_argument('--repeat', type=int, default=30)
+    p.add_argument('--repeat', type=int, default=60)
     p.add_argument('--angle', type=float, default=33.0)
     args = p.parse_args()
     cv2.setNumThreads(1)
@@ -85,13 +85,14 @@ def main():
         ('mmdet Rotate hbox', mmd,
          lambda: (results(HorizontalBoxes(torch.from_numpy(hb.copy()))), )),
     ]
-    # warm up, then interleave the measurements
+    # warm up, then interleave the measurements call by call, so that a
+    # change in the machine's speed touches every row alike
     for _, fn, make in rows:
         fn(*make())
     res = {name: [] for name, _, _ in rows}
-    for _ in range(3):
+    for _ in range(args.repeat):
         for name, fn, make in rows:
-            res[name].append(timeit(fn, make, max(1, args.repeat // 3)))
+            res[name].append(timeit(fn, make, 1))
     anchor = float(np.median(res[rows[0][0]]))
     print(f'{size}x{size} image, {len(rb)} objects, angle {angle}, '
           f'1 thread, median ms per image')

@@ -41,12 +41,15 @@ def rbox_to_poly(boxes: Array) -> Array:
     """(N, 5) -> (N, 4, 2), clockwise on screen starting at the box's own
     top-left corner."""
     xp = namespace(boxes)
-    ctr = boxes[:, :2]
-    u, v = rbox_axes(boxes[:, 4])
-    hu = u * (boxes[:, 2:3] * 0.5)
-    hv = v * (boxes[:, 3:4] * 0.5)
-    return xp.stack([ctr - hu - hv, ctr + hu - hv, ctr + hu + hv,
-                     ctr - hu + hv], 1)
+    c, s = xp.cos(boxes[:, 4:5]), xp.sin(boxes[:, 4:5])
+    hw, hh = boxes[:, 2:3] * 0.5, boxes[:, 3:4] * 0.5
+    # corner k = centre + a_k * hw * u + b_k * hh * v, u = (c, s), v = (-s, c)
+    a = xp.asarray([-1.0, 1.0, 1.0, -1.0], boxes)
+    b = xp.asarray([-1.0, -1.0, 1.0, 1.0], boxes)
+    ahw, bhh = a * hw, b * hh  # (N, 4)
+    x = boxes[:, 0:1] + ahw * c - bhh * s
+    y = boxes[:, 1:2] + ahw * s + bhh * c
+    return xp.stack([x, y], -1)
 
 
 def qbox_to_poly(boxes: Array) -> Array:

@@ -10,7 +10,8 @@ from .backend import Array, namespace
 from .boxes import (BOX_DIMS, apply_matrix, box_sides, boxes_to_poly,
                     ellipse_hbox, fit_hbox, fit_qbox, fit_rbox,
                     matrix_angles, regularize_rboxes)
-from .polygon import clip_polygons_to_rect, polygon_areas
+from .polygon import (clip_polygons_to_rect, convex_intersection, is_convex,
+                      polygon_areas, rect_corners)
 
 HBOX_MODES = ('ellipse', 'envelope')
 Scalar = Union[int, float]
@@ -103,60 +104,71 @@ def warp_boxes(boxes: Array,
     xp = namespace(boxes)
     n = boxes.shape[0]
     finite = xp.all(xp.isfinite(boxes), 1)
-    safe = xp.where(finite[:, None], boxes, xp.zeros_like(boxes))
+    safe = xp.where(finite[:, None], boxes, 0.0)
 
     src_poly = boxes_to_poly(safe, box_type)
     poly = apply_matrix(src_poly, matrix)  # (N, 4, 2)
-    four = xp.to_int(xp.full((n, ), 4, safe))
-    full_area = polygon_areas(poly, four)
+    full_area = _box_areas(safe, box_type, src_poly) * _abs_det(matrix, xp)
 
     w_b, h_b = _bound(width), _bound(height)
     inside, outside = _inside_outside(poly, w_b, h_b, xp)
-    if src_width is not None:
+    cut_src = src_width is not None
+    if cut_src:
         sw_b, sh_b = _bound(src_width), _bound(src_height)
         s_in, s_out = _inside_outside(src_poly, sw_b, sh_b, xp)
         inside, outside = inside & s_in, outside | s_out
     crossing = ~inside & ~outside & finite
 
-    visible = xp.where(inside, xp.ones_like(full_area),
-                       xp.zeros_like(full_area))
+    visible = xp.where(inside, 1.0, xp.zeros_like(full_area))
     cross_idx = _nonzero(crossing, xp)
-    vis_pts = vis_counts = None
+    vis_pts = vis_valid = None
     if cross_idx.shape[0]:
-        pts, cnt = poly[cross_idx], four[cross_idx]
-        if src_width is not None and not bool(s_in[cross_idx].all()):
-            # cut to the source image, then map
-            pts, cnt = clip_polygons_to_rect(src_poly[cross_idx], cnt,
-                                             _sel(sw_b, cross_idx),
-                                             _sel(sh_b, cross_idx))
-            pts = apply_matrix(pts, matrix if matrix.ndim == 2 else
-                               matrix[cross_idx])
-        vis_pts, vis_counts = clip_polygons_to_rect(
-            pts, cnt, _sel(w_b, cross_idx), _sel(h_b, cross_idx))
-        vis_area = polygon_areas(vis_pts, vis_counts)
-        # a polygon that only touches the border clips to nothing: it keeps
-        # its mapped box (visible 0, so the policy drops it as invisible)
-        touching = vis_counts < 3
-        if bool(touching.any()):
-            keep_rows = ~touching
-            cross_idx = cross_idx[keep_rows]
-            vis_pts, vis_counts = vis_pts[keep_rows], vis_counts[keep_rows]
-            vis_area = vis_area[keep_rows]
+        sub = poly[cross_idx]
+        mat_sub = matrix if matrix.ndim == 2 else matrix[cross_idx]
+        need_src = cut_src and not bool(xp.all(s_in[cross_idx], 0))
+        if box_type != 'qbox' or bool(xp.all(is_convex(sub), 0)):
+            # every piece is convex: one fixed set of array operations
+            quads = [sub]
+            if need_src:
+                quads.append(apply_matrix(
+                    rect_corners(_sel(sw_b, cross_idx), _sel(sh_b, cross_idx),
+                                 sub), mat_sub))
+            ww, hh = _sel(w_b, cross_idx), _sel(h_b, cross_idx)
+            quads.append(rect_corners(ww, hh, sub))
+            vis_pts, vis_valid, vis_area = convex_intersection(
+                quads, ww, hh, scale=_scale(w_b, h_b, src_width, src_height))
+        else:
+            # a concave or self-intersecting quadrilateral (a bad
+            # annotation): clip it side by side (Sutherland-Hodgman)
+            pts, cnt = sub, xp.to_int(xp.full((sub.shape[0], ), 4, sub))
+            if need_src:
+                pts, cnt = clip_polygons_to_rect(src_poly[cross_idx], cnt,
+                                                 _sel(sw_b, cross_idx),
+                                                 _sel(sh_b, cross_idx))
+                pts = apply_matrix(pts, mat_sub)
+            vis_pts, cnt = clip_polygons_to_rect(
+                pts, cnt, _sel(w_b, cross_idx), _sel(h_b, cross_idx))
+            vis_area = polygon_areas(vis_pts, cnt)
+            vis_valid = xp.arange(vis_pts.shape[1], vis_pts)[None, :] < \
+                cnt[:, None]
+        # a polygon that only touches the border has no visible area: it
+        # keeps its mapped box (visible 0, so the policy drops it)
+        seen = vis_area > 0
+        if not bool(xp.all(seen, 0)):
+            cross_idx, vis_pts = cross_idx[seen], vis_pts[seen]
+            vis_valid, vis_area = vis_valid[seen], vis_area[seen]
             if cross_idx.shape[0] == 0:
-                vis_pts = vis_counts = None
+                vis_pts = vis_valid = None
         if vis_pts is not None:
             visible = _scatter(visible, cross_idx, vis_area /
-                               xp.maximum(full_area[cross_idx],
-                                          xp.full(vis_area.shape, 1e-12,
-                                                  vis_area)), xp)
+                               xp.maximum(full_area[cross_idx], 1e-12), xp)
     degenerate = ~(full_area > 0) | ~finite
-    visible = xp.where(degenerate, xp.zeros_like(visible), visible)
-
+    visible = xp.where(degenerate, 0.0, visible)
     # --- refit -----------------------------------------------------------
     if out_type == 'hbox' and box_type != 'hbox':
-        out = fit_hbox(poly, four)
+        out = fit_hbox(poly, None)
         if clip and vis_pts is not None:
-            out = _scatter(out, cross_idx, fit_hbox(vis_pts, vis_counts), xp)
+            out = _scatter(out, cross_idx, fit_hbox(vis_pts, vis_valid), xp)
         if clip:
             out = clip_hboxes(out, w_b, h_b)
         box_type = 'hbox'
@@ -166,31 +178,31 @@ def warp_boxes(boxes: Array,
                       safe[:, 2:4], t[:, None]], 1)
         if clip and vis_pts is not None:
             out = _scatter(out, cross_idx,
-                           fit_rbox(vis_pts, vis_counts, t[cross_idx]), xp)
+                           fit_rbox(vis_pts, vis_valid, t[cross_idx]), xp)
         if angle_version is not None:
             out = regularize_rboxes(out, angle_version)
     elif box_type == 'qbox':
         out = poly.reshape(n, 8)
         if clip and vis_pts is not None:
             out = _scatter(out, cross_idx,
-                           fit_qbox(vis_pts, vis_counts, poly[cross_idx]), xp)
+                           fit_qbox(vis_pts, vis_valid, poly[cross_idx]), xp)
     else:
         if hbox_mode == 'ellipse':
             out = ellipse_hbox(safe, matrix)
             if clip and vis_pts is not None:
                 # the object lies in its box: its visible part lies in the
                 # visible part of the turned box
-                tight = fit_hbox(vis_pts, vis_counts)
+                tight = fit_hbox(vis_pts, vis_valid)
                 sub = out[cross_idx]
                 lo = xp.maximum(sub[:, :2], tight[:, :2])
                 hi = xp.minimum(sub[:, 2:], tight[:, 2:])
                 hi = xp.maximum(hi, lo)
                 out = _scatter(out, cross_idx, xp.cat([lo, hi], 1), xp)
         else:
-            out = fit_hbox(poly, four)
+            out = fit_hbox(poly, None)
             if clip and vis_pts is not None:
                 out = _scatter(out, cross_idx,
-                               fit_hbox(vis_pts, vis_counts), xp)
+                               fit_hbox(vis_pts, vis_valid), xp)
         if clip:
             out = clip_hboxes(out, w_b, h_b)
 
@@ -226,14 +238,53 @@ def _bound(v):
 
 
 def _inside_outside(poly: Array, w_b, h_b, xp):
-    """Polygons wholly inside ``[0, w] x [0, h]``, and wholly beyond one of
-    its sides."""
-    px, py = poly[..., 0], poly[..., 1]
-    inside = xp.all((px >= 0) & (py >= 0) & (px <= _col(w_b)) &
-                    (py <= _col(h_b)), 1)
-    outside = (xp.all(px <= 0, 1) | xp.all(py <= 0, 1)
-               | xp.all(px >= _col(w_b), 1) | xp.all(py >= _col(h_b), 1))
+    """Quadrilaterals (N, 4, 2) wholly inside ``[0, w] x [0, h]``, and
+    wholly beyond one of its sides. (Minima of four columns: numpy reduces
+    slowly over a short last axis.)"""
+    x, y = poly[..., 0], poly[..., 1]
+    x0, x1, x2, x3 = x[:, 0], x[:, 1], x[:, 2], x[:, 3]
+    y0, y1, y2, y3 = y[:, 0], y[:, 1], y[:, 2], y[:, 3]
+    xmin = xp.minimum(xp.minimum(x0, x1), xp.minimum(x2, x3))
+    xmax = xp.maximum(xp.maximum(x0, x1), xp.maximum(x2, x3))
+    ymin = xp.minimum(xp.minimum(y0, y1), xp.minimum(y2, y3))
+    ymax = xp.maximum(xp.maximum(y0, y1), xp.maximum(y2, y3))
+    inside = (xmin >= 0) & (ymin >= 0) & (xmax <= w_b) & (ymax <= h_b)
+    outside = (xmax <= 0) | (ymax <= 0) | (xmin >= w_b) | (ymin >= h_b)
     return inside, outside
+
+
+def _box_areas(boxes: Array, box_type: str, poly: Array) -> Array:
+    """Unsigned areas of the objects before mapping."""
+    xp = namespace(boxes)
+    if box_type == 'hbox':
+        return xp.abs((boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1]))
+    if box_type == 'rbox':
+        return xp.abs(boxes[:, 2] * boxes[:, 3])
+    x, y = poly[..., 0], poly[..., 1]
+    xn = xp.cat([x[:, 1:], x[:, :1]], 1)
+    yn = xp.cat([y[:, 1:], y[:, :1]], 1)
+    return xp.abs(xp.sum(x * yn - xn * y, 1)) * 0.5
+
+
+def _abs_det(matrix: Array, xp):
+    """|det| of the linear part: the factor by which areas change."""
+    det = matrix[..., 0, 0] * matrix[..., 1, 1] - \
+        matrix[..., 0, 1] * matrix[..., 1, 0]
+    return xp.abs(det)
+
+
+def _scale(*bounds) -> float:
+    """The size of the coordinates (for tolerances): the largest canvas or
+    source side, scalars or per-row arrays."""
+    out = 1.0
+    for b in bounds:
+        if b is None:
+            continue
+        if isinstance(b, (int, float)):
+            out = max(out, abs(float(b)))
+        elif b.shape[0]:
+            out = max(out, float(namespace(b).amax(b.reshape(-1), 0)))
+    return out
 
 
 def clip_hboxes(boxes: Array, width, height) -> Array:
@@ -253,8 +304,8 @@ def visible_polygons(pts: Array, counts: Array, width, height):
     """Clip padded polygons to the canvas and return ``(pts, counts,
     visible_area, full_area)`` (used for instance masks)."""
     full = polygon_areas(pts, counts)
-    vis_pts, vis_counts = clip_polygons_to_rect(pts, counts, width, height)
-    return vis_pts, vis_counts, polygon_areas(vis_pts, vis_counts), full
+    vis_pts, vis_valid = clip_polygons_to_rect(pts, counts, width, height)
+    return vis_pts, vis_valid, polygon_areas(vis_pts, vis_valid), full
 
 
 # ---- small helpers for scalar-or-per-row canvases and index updates -------

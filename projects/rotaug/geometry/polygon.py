@@ -87,14 +87,162 @@ def clip_polygons_to_rect(pts: Array, counts: Array, width: float,
 
 def masked_extent(values: Array, counts: Array) -> Tuple[Array, Array]:
     """Min and max over the valid entries of ``values`` (N, M) (``+inf`` /
-    ``-inf`` for empty polygons)."""
+    ``-inf`` for empty polygons). ``counts``: the number of valid leading
+    entries per row (N,), a boolean mask (N, M), or None (all valid)."""
     xp = namespace(values)
     m = values.shape[1]
-    idx = xp.arange(m, values)[None, :]
-    valid = idx < counts[:, None]
+    if counts is None and m:
+        return xp.amin(values, 1), xp.amax(values, 1)
+    if counts is None:
+        counts = xp.to_int(xp.full((values.shape[0], ), 0, values))
+    if counts.ndim == 2:
+        valid = counts
+    else:
+        valid = xp.arange(m, values)[None, :] < counts[:, None]
     inf = float('inf')
-    lo = xp.amin(xp.where(valid, values, xp.full(values.shape, inf, values)),
-                 1) if m else xp.full((values.shape[0], ), inf, values)
-    hi = xp.amax(xp.where(valid, values, xp.full(values.shape, -inf, values)),
-                 1) if m else xp.full((values.shape[0], ), -inf, values)
-    return lo, hi
+    if not m:
+        return (xp.full((values.shape[0], ), inf, values),
+                xp.full((values.shape[0], ), -inf, values))
+    return (xp.masked_amin(values, valid, 1, inf),
+            xp.masked_amax(values, valid, 1, -inf))
+
+
+# ---- intersections of convex polygons ----------------------------------
+# The boxes of rotaug (hbox, rbox and convex qbox) are convex, and so are the
+# canvas and the turned source image. Their intersection is found in one
+# fixed set of array operations (Cyrus-Beck): each edge of each polygon is
+# cut to the segment that lies inside all the others; these segments are
+# the boundary of the intersection, so their end points give its extent
+# along any axis and their cross products its area (Green's theorem). No
+# per-side passes, no sorting, no gathers: cheap on the CPU, and free of
+# host synchronisation on a GPU.
+
+def _shift(x: Array, xp) -> Array:
+    """``x[:, k + 1]`` for every k, cyclically along axis 1."""
+    return xp.cat([x[:, 1:], x[:, :1]], 1)
+
+
+def is_convex(pts: Array) -> Array:
+    """Whether each polygon (N, V, 2) (all vertices valid) is convex and
+    simple: every turn has the same sign (collinear turns allowed)."""
+    xp = namespace(pts)
+    e = _shift(pts, xp) - pts
+    en = _shift(e, xp)
+    turn = e[..., 0] * en[..., 1] - e[..., 1] * en[..., 0]
+    return xp.all(turn >= 0, 1) | xp.all(turn <= 0, 1)
+
+
+def rect_corners(width, height, like: Array) -> Array:
+    """Corners (N, 4, 2) of the rectangles ``[0, w] x [0, h]`` (scalars, or
+    one per row; N = ``like.shape[0]``), in the order (0, 0), (w, 0),
+    (w, h), (0, h)."""
+    xp = namespace(like)
+    n = like.shape[0]
+    unit = xp.asarray([[0.0, 0.0], [1.0, 0.0], [1.0, 1.0], [0.0, 1.0]], like)
+    if isinstance(width, (int, float)) and isinstance(height, (int, float)):
+        size = xp.asarray([float(width), float(height)], like)
+        return xp.broadcast_to(unit * size, (n, 4, 2))
+    size = xp.stack([width.reshape(-1), height.reshape(-1)], -1)
+    return unit[None] * size[:, None, :]
+
+
+_OWNER_CACHE: dict = {}
+
+
+def _owners(nq: int, like: Array, xp):
+    """Static (E, E, 1) masks ``[h, e]`` for ``nq`` quads: constraint h
+    belongs to another quad than edge e; and to an earlier one."""
+    key = (nq, xp.name, str(getattr(like, 'device', '')))
+    if key not in _OWNER_CACHE:
+        import numpy as np
+        owner = np.repeat(np.arange(nq), 4)
+        # [h, e]: constraint h, edge e
+        other = (owner[:, None] != owner[None, :])[:, :, None]
+        earlier = (owner[:, None] < owner[None, :])[:, :, None]
+        if xp.name == 'torch':
+            import torch
+            other = torch.as_tensor(other, device=like.device)
+            earlier = torch.as_tensor(earlier, device=like.device)
+        _OWNER_CACHE[key] = (other, earlier)
+    return _OWNER_CACHE[key]
+
+
+def convex_intersection(quads, width=None, height=None, scale: float = 1.0
+                        ) -> Tuple[Array, Array, Array]:
+    """Intersect, row by row, convex quadrilaterals given as a list of
+    (N, 4, 2) arrays (either orientation; e.g. the object, the turned source
+    image and the canvas).
+
+    Returns ``(pts, valid, area)``: ``pts`` (N, 2E, 2) are the end points
+    of the boundary segments of the intersection (E = 4 x len(quads)),
+    ``valid`` (N, 2E) marks the real ones, ``area`` (N,). Their extent
+    along any axis is the intersection's (:func:`masked_extent` takes
+    ``valid``). With ``width``/``height`` (when the canvas ``[0, w] x
+    [0, h]`` is one of the quads) the points are clamped onto it, so points
+    on its border lie exactly on it. ``scale``: size of the coordinates,
+    for the tolerances. An edge lying on an edge of an earlier quad, with
+    the same outward side, is counted once.
+    """
+    xp = namespace(quads[0])
+    # edge-first layout (E, N): numpy reduces fast over leading axes, and
+    # the points come back as (N, 2E, 2) views whose second axis is the
+    # outer one, so that the refits reduce fast too
+    q = xp.stack([xp.permute(x, (1, 0, 2)) for x in quads], 0)  # Q,4,N,2
+    nq, n = q.shape[0], q.shape[2]
+    e = 4 * nq
+    nxt = xp.cat([q[:, 1:], q[:, :1]], 1)
+    # orientation of each quad (shoelace sign), spread over its edges
+    cross = q[..., 0] * nxt[..., 1] - nxt[..., 0] * q[..., 1]
+    twice_area = xp.sum(cross, 1)  # (Q, N)
+    sign = xp.where(twice_area >= 0, xp.ones_like(twice_area),
+                    -xp.ones_like(twice_area))
+    edge_sign = xp.broadcast_to(sign[:, None], (nq, 4, n)).reshape(e, n)
+    px, py = q[..., 0].reshape(e, n), q[..., 1].reshape(e, n)
+    dx, dy = nxt[..., 0].reshape(e, n) - px, nxt[..., 1].reshape(e, n) - py
+    length = xp.sqrt(dx * dx + dy * dy)
+    has_len = length > 0
+    inv = xp.where(has_len, edge_sign / xp.where(has_len, length, 1.0), 0.0)
+    nx, ny = dy * inv, -dx * inv  # unit outward normals (0: no edge)
+    c = nx * px + ny * py
+    other, earlier = _owners(nq, px, xp)
+
+    # constraint h (axis 0) against edge e (axis 1) of row n (axis 2):
+    # p + t d lies inside h iff t * denom <= num
+    nxh, nyh, ch = nx[:, None], ny[:, None], c[:, None]
+    denom = nxh * dx[None] + nyh * dy[None]
+    num = ch - (nxh * px[None] + nyh * py[None])
+    eps = xp.eps(px)
+    tol = 64.0 * eps * max(float(scale), 1.0)
+    par = xp.abs(denom) <= (64.0 * eps) * length[None]
+    ratio = num / xp.where(par, 1.0, denom)
+    live = other & ~par
+    t0 = xp.masked_amax(ratio, live & (denom < 0), 0, 0.0)
+    t1 = xp.masked_amin(ratio, live & (denom > 0), 0, 1.0)
+    par_other = par & other
+    blocked = xp.any(par_other & (num < -tol), 0)
+    seg = has_len & ~blocked & (t1 > t0)
+    on_line = par_other & earlier & (xp.abs(num) <= tol)
+    if xp.name != 'numpy' or bool(on_line.any()):
+        # an edge on an edge of an earlier quad with the same outward
+        # side: counted there already
+        same_side = (nxh * nx[None] + nyh * ny[None]) > 0
+        seg = seg & ~xp.any(on_line & same_side, 0)
+    valid = xp.cat([seg, seg], 0)
+    ts = xp.where(valid, xp.cat([t0, t1], 0), 0.0)
+    xs = xp.cat([px, px], 0) + ts * xp.cat([dx, dx], 0)
+    ys = xp.cat([py, py], 0) + ts * xp.cat([dy, dy], 0)
+    if width is not None:
+        xs = xp.minimum(xp.maximum(xs, 0.0), _row(width, xs, xp))
+        ys = xp.minimum(xp.maximum(ys, 0.0), _row(height, ys, xp))
+    area2 = xp.where(seg, edge_sign * (xs[:e] * ys[e:] - xs[e:] * ys[:e]),
+                     0.0)
+    area = xp.abs(xp.sum(area2, 0)) * 0.5
+    pts = xp.permute(xp.stack([xs, ys], -1), (1, 0, 2))
+    return pts, valid.T, area
+
+
+def _row(b, like: Array, xp):
+    if isinstance(b, (int, float)):
+        return xp.full((1, 1), float(b), like)
+    b = b.reshape(-1)[None, :]
+    return b.to(like.dtype) if xp.name == 'torch' else b
