@@ -42,7 +42,7 @@ def test_object_and_canvas_match_shapely(backend):
     args = [q, canvas]
     if backend == 'torch':
         args = [torch.tensor(np.ascontiguousarray(a)) for a in args]
-    pts, valid, area = convex_intersection(args, 100, 80, scale=100)
+    pts, valid, area = convex_intersection(args, 100, 80)
     ref = [Polygon(p).intersection(sbox(0, 0, 100, 80)) for p in q]
     _check(pts, valid, area, ref)
     # clamped onto the canvas: nothing outside it, not even by rounding
@@ -59,7 +59,7 @@ def test_three_quads_turned_source_and_canvas():
         obj = apply_matrix(q, m)
         src = apply_matrix(rect_corners(100, 100, q), m)
         pts, valid, area = convex_intersection(
-            [obj, src, rect_corners(w, h, q)], w, h, scale=150)
+            [obj, src, rect_corners(w, h, q)], w, h)
         ref = [Polygon(a).intersection(Polygon(b)).intersection(
             sbox(0, 0, w, h)) for a, b in zip(obj, src)]
         _check(pts, valid, area, ref)
@@ -75,6 +75,18 @@ def test_identical_and_touching_quads():
     b = a + np.array([1.0, 0])
     _, _, area = convex_intersection([a, b])
     assert area[0] == pytest.approx(0.0, abs=1e-12)
+
+
+def test_far_from_the_origin():
+    # tolerances follow the size of the coordinates, not of a canvas
+    q = _quads(np.random.default_rng(3), 100) + np.array([1e6, -3e6])
+    _, _, area = convex_intersection([q, q.copy()])
+    np.testing.assert_allclose(area, [Polygon(p).area for p in q], rtol=1e-6)
+    a = np.array([[[0, 0], [1, 0], [1, 1], [0, 1.0]]]) * 50 + 1e7
+    _, _, area = convex_intersection([a, a + np.array([50.0, 0])])
+    assert area[0] == pytest.approx(0.0, abs=1e-6)
+    _, _, area = convex_intersection([a, a + np.array([25.0, 0])])
+    assert area[0] == pytest.approx(1250.0, rel=1e-9)
 
 
 def test_masked_extent_takes_a_mask_or_counts():

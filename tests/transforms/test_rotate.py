@@ -1,5 +1,6 @@
 """Behaviour of rotaug.Rotate / RandomRotate / RandomChoiceRotate /
 SanitizeGT: registry, fields in step, masks, seg maps, options, errors."""
+import copy
 import logging
 
 import numpy as np
@@ -106,6 +107,18 @@ def test_empty_ground_truth():
     res = Rotate(30)(dict(img=np.zeros((10, 10, 3), np.uint8),
                           img_shape=(10, 10)))
     assert 'homography_matrix' in res
+
+
+def test_image_size_from_img_when_img_shape_is_missing():
+    res = _results(rboxes(np.array([[30.0, 20, 10, 4, 0.2]])))
+    expected = Rotate(90, expand=True)(copy.deepcopy(res))
+    del res['img_shape']
+    out = Rotate(90, expand=True)(res)
+    assert out['img_shape'] == expected['img_shape']
+    np.testing.assert_allclose(out['gt_bboxes'].tensor.numpy(),
+                               expected['gt_bboxes'].tensor.numpy())
+    with pytest.raises(KeyError, match='img_shape'):
+        Rotate(30)(dict(gt_bboxes=rboxes(np.zeros((0, 5)))))
 
 
 def test_plain_numpy_hboxes_and_homography_composition():

@@ -135,8 +135,7 @@ def warp_boxes(boxes: Array,
                                  sub), mat_sub))
             ww, hh = _sel(w_b, cross_idx), _sel(h_b, cross_idx)
             quads.append(rect_corners(ww, hh, sub))
-            vis_pts, vis_valid, vis_area = convex_intersection(
-                quads, ww, hh, scale=_scale(w_b, h_b, src_width, src_height))
+            vis_pts, vis_valid, vis_area = convex_intersection(quads, ww, hh)
         else:
             # a concave or self-intersecting quadrilateral (a bad
             # annotation): clip it side by side (Sutherland-Hodgman)
@@ -260,7 +259,7 @@ def _box_areas(boxes: Array, box_type: str, poly: Array) -> Array:
         return xp.abs((boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1]))
     if box_type == 'rbox':
         return xp.abs(boxes[:, 2] * boxes[:, 3])
-    x, y = poly[..., 0], poly[..., 1]
+    x, y = poly[..., 0] - poly[:, :1, 0], poly[..., 1] - poly[:, :1, 1]
     xn = xp.cat([x[:, 1:], x[:, :1]], 1)
     yn = xp.cat([y[:, 1:], y[:, :1]], 1)
     return xp.abs(xp.sum(x * yn - xn * y, 1)) * 0.5
@@ -271,20 +270,6 @@ def _abs_det(matrix: Array, xp):
     det = matrix[..., 0, 0] * matrix[..., 1, 1] - \
         matrix[..., 0, 1] * matrix[..., 1, 0]
     return xp.abs(det)
-
-
-def _scale(*bounds) -> float:
-    """The size of the coordinates (for tolerances): the largest canvas or
-    source side, scalars or per-row arrays."""
-    out = 1.0
-    for b in bounds:
-        if b is None:
-            continue
-        if isinstance(b, (int, float)):
-            out = max(out, abs(float(b)))
-        elif b.shape[0]:
-            out = max(out, float(namespace(b).amax(b.reshape(-1), 0)))
-    return out
 
 
 def clip_hboxes(boxes: Array, width, height) -> Array:

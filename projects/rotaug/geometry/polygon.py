@@ -23,7 +23,8 @@ def polygon_areas(pts: Array, counts: Array) -> Array:
         return pts[:, 0, 0] if m else pts.reshape(0)
     idx, nxt = _next_index(counts, m, xp)
     valid = idx < counts[:, None]
-    x, y = pts[..., 0], pts[..., 1]
+    # about the first vertex: no cancellation far from the origin
+    x, y = pts[..., 0] - pts[:, :1, 0], pts[..., 1] - pts[:, :1, 1]
     rows = xp.arange(n, counts)[:, None]
     xn = x[rows, nxt]
     yn = y[rows, nxt]
@@ -167,7 +168,7 @@ def _owners(nq: int, like: Array, xp):
     return _OWNER_CACHE[key]
 
 
-def convex_intersection(quads, width=None, height=None, scale: float = 1.0
+def convex_intersection(quads, width=None, height=None
                         ) -> Tuple[Array, Array, Array]:
     """Intersect, row by row, convex quadrilaterals given as a list of
     (N, 4, 2) arrays (either orientation; e.g. the object, the turned source
@@ -179,9 +180,9 @@ def convex_intersection(quads, width=None, height=None, scale: float = 1.0
     along any axis is the intersection's (:func:`masked_extent` takes
     ``valid``). With ``width``/``height`` (when the canvas ``[0, w] x
     [0, h]`` is one of the quads) the points are clamped onto it, so points
-    on its border lie exactly on it. ``scale``: size of the coordinates,
-    for the tolerances. An edge lying on an edge of an earlier quad, with
-    the same outward side, is counted once.
+    on its border lie exactly on it. An edge lying on an edge of an
+    earlier quad, with the same outward side, is counted once (within a
+    rounding tolerance relative to the coordinates).
     """
     xp = namespace(quads[0])
     # edge-first layout (E, N): numpy reduces fast over leading axes, and
@@ -211,9 +212,12 @@ def convex_intersection(quads, width=None, height=None, scale: float = 1.0
     nxh, nyh, ch = nx[:, None], ny[:, None], c[:, None]
     denom = nxh * dx[None] + nyh * dy[None]
     num = ch - (nxh * px[None] + nyh * py[None])
-    eps = xp.eps(px)
-    tol = 64.0 * eps * max(float(scale), 1.0)
-    par = xp.abs(denom) <= (64.0 * eps) * length[None]
+    # rounding tolerance of num: relative to the size of the coordinates
+    # involved (the constraint's point and the edge's)
+    eps64 = 64.0 * xp.eps(px)
+    mag = eps64 * (xp.abs(px) + xp.abs(py) + length + 1.0)
+    tol = mag[:, None] + mag[None]
+    par = xp.abs(denom) <= eps64 * length[None]
     ratio = num / xp.where(par, 1.0, denom)
     live = other & ~par
     t0 = xp.masked_amax(ratio, live & (denom < 0), 0, 0.0)
@@ -234,7 +238,10 @@ def convex_intersection(quads, width=None, height=None, scale: float = 1.0
     if width is not None:
         xs = xp.minimum(xp.maximum(xs, 0.0), _row(width, xs, xp))
         ys = xp.minimum(xp.maximum(ys, 0.0), _row(height, ys, xp))
-    area2 = xp.where(seg, edge_sign * (xs[:e] * ys[e:] - xs[e:] * ys[:e]),
+    # Green's theorem about the row's first vertex (no cancellation far
+    # from the origin)
+    rx, ry = xs - px[:1], ys - py[:1]
+    area2 = xp.where(seg, edge_sign * (rx[:e] * ry[e:] - rx[e:] * ry[:e]),
                      0.0)
     area = xp.abs(xp.sum(area2, 0)) * 0.5
     pts = xp.permute(xp.stack([xs, ys], -1), (1, 0, 2))

@@ -32,6 +32,18 @@ _NP_DTYPES = {torch.float32: np.float32, torch.float64: np.float64,
               torch.float16: np.float16}
 
 
+def image_size(results: dict) -> Tuple[int, int]:
+    """(height, width) of the image: ``img_shape``, or the shape of ``img``
+    where a pipeline has not set it."""
+    shape = results.get('img_shape', None)
+    if shape is None and results.get('img', None) is not None:
+        shape = results['img'].shape
+    if shape is None:
+        raise KeyError('rotaug needs results["img_shape"] or results["img"] '
+                       f'to know the image size; keys: {sorted(results)}')
+    return int(shape[0]), int(shape[1])
+
+
 def box_type_of(boxes) -> str:
     """'hbox', 'rbox' or 'qbox' for a ``BaseBoxes`` or a plain (N, 4) array
     (mmdet pipelines without ``box_type`` keep hboxes as arrays)."""

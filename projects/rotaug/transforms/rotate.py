@@ -11,7 +11,7 @@ from mmcv.transforms.utils import cache_randomness
 from ..geometry import image_rotation
 from ..policy import GTPolicy
 from ..registry import TRANSFORMS
-from .gt_core import INTERPOLATIONS, GTPlan, GTTransformer
+from .gt_core import INTERPOLATIONS, GTPlan, GTTransformer, image_size
 
 HORIZONTAL_ANGLES = (90, 180, -90, -180)
 _ROTATE_TYPES = ('Rotate', 'rotaug.Rotate', 'mmrotate.Rotate')
@@ -34,7 +34,7 @@ class Rotate(BaseTransform):
     Required Keys:
 
     - img
-    - img_shape
+    - img_shape (optional: read from ``img`` when missing)
     - gt_bboxes (HorizontalBoxes | RotatedBoxes | QuadriBoxes | ndarray)
       (optional)
     - gt_bboxes_labels, gt_ignore_flags and any other ``gt_*`` array with
@@ -146,7 +146,7 @@ class Rotate(BaseTransform):
     def plan(self, results: dict, angle: float) -> GTPlan:
         """The homography, canvas and ground-truth decisions for ``angle``
         (no pixel work)."""
-        h, w = results['img_shape'][:2]
+        h, w = image_size(results)
         matrix, (nw, nh) = image_rotation(w, h, angle, self.expand)
         return self.gt.plan(results, matrix, nw, nh, src_size=(w, h))
 
@@ -250,7 +250,8 @@ class _RandomRotateBase(BaseTransform):
         rot = self.rotate
         plan = rot.plan(results, angle)
         if self.max_redraws and plan.num_input and plan.num_kept == 0:
-            base = rot.gt.plan(results, np.eye(3), *results['img_shape'][1::-1])
+            h, w = image_size(results)
+            base = rot.gt.plan(results, np.eye(3), w, h)
             if base.num_kept > 0:
                 for _ in range(self.max_redraws):
                     self.stats.bump('angle_redraws')

@@ -7,7 +7,7 @@ from mmcv.transforms import BaseTransform
 
 from ..policy import GTPolicy
 from ..registry import TRANSFORMS
-from .gt_core import GTTransformer
+from .gt_core import GTTransformer, image_size
 
 
 @TRANSFORMS.register_module()
@@ -22,7 +22,7 @@ class SanitizeGT(BaseTransform):
 
     Required Keys:
 
-    - img_shape
+    - img_shape (or img, whose shape is used when img_shape is missing)
     - gt_bboxes (HorizontalBoxes | RotatedBoxes | QuadriBoxes | ndarray)
       (optional)
     - gt_bboxes_labels, gt_ignore_flags, gt_masks and any other ``gt_*``
@@ -71,7 +71,7 @@ class SanitizeGT(BaseTransform):
     def transform(self, results: dict) -> dict:
         if results.get('gt_bboxes', None) is None:
             return results
-        h, w = results['img_shape'][:2]
+        h, w = image_size(results)
         plan = self.gt.plan(results, np.eye(3), int(w), int(h))
         self.gt.apply(results, plan)
         return results
