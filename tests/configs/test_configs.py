@@ -61,8 +61,10 @@ FAMILIES = {
 }
 
 
-def _batch(rng, box_type, n_img=2, size=160, border_heavy=False):
-    """Samples through rotaug's rotation, packed as PackDetInputs does."""
+def _batch(rng, box_type, n_img=2, size=160, border_heavy=False,
+           ignore_first=False):
+    """Samples through rotaug's rotation, packed as PackDetInputs does
+    (``ignore_first``: the first object of each image flagged ignore)."""
     from mmcv.transforms import Compose
     from mmrotate.structures.bbox import QuadriBoxes
     from rotaug.geometry import rbox_to_poly
@@ -90,7 +92,7 @@ def _batch(rng, box_type, n_img=2, size=160, border_heavy=False):
                    gt_bboxes=QuadriBoxes(torch.tensor(
                        rbox_to_poly(rb).reshape(-1, 8), dtype=torch.float32)),
                    gt_bboxes_labels=rng.integers(0, 5, n),
-                   gt_ignore_flags=np.zeros(n, bool))
+                   gt_ignore_flags=np.arange(n) < int(ignore_first))
         out = pipeline(res)
         inputs.append(out['inputs'])
         samples.append(out['data_samples'])
@@ -115,7 +117,10 @@ def test_two_stage_forward_backward_is_finite(family):
     rng = np.random.default_rng(0)
     model, scope = _tiny_model(FAMILIES[family])
     with DefaultScope.overwrite_default_scope(scope):
-        data = _batch(rng, 'hbox' if family == 'faster_rcnn_hbb' else 'rbox')
+        # ignored objects go through the assigners' ignore branch
+        data = _batch(rng, 'hbox' if family == 'faster_rcnn_hbb' else 'rbox',
+                      ignore_first=True)
+        assert any(len(ds.ignored_instances) for ds in data['data_samples'])
         data = model.data_preprocessor(data, True)
         losses = model.loss(data['inputs'], data['data_samples'])
     total = sum(v.sum() if isinstance(v, torch.Tensor) else sum(v)
@@ -143,3 +148,46 @@ def test_border_heavy_training_never_gives_a_nonfinite_loss():
             total.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 35)
             opt.step()
+
+
+def _assigners(train_cfg):
+    stages = [train_cfg.rpn]
+    rcnn = train_cfg.rcnn
+    stages += list(rcnn) if isinstance(rcnn, (list, tuple)) else [rcnn]
+    return [s.assigner for s in stages]
+
+
+@pytest.mark.parametrize('family', sorted(FAMILIES))
+def test_ignored_objects_are_neither_positives_nor_negatives(family):
+    """rotaug flags objects a quarter to a half visible as ignore; the
+    configs' assigners must then ignore the priors lying inside them
+    (mmdet's default would train them as background)."""
+    from mmdet.registry import TASK_UTILS
+    from mmdet.structures.bbox import HorizontalBoxes
+    from mmengine.structures import InstanceData
+    from mmrotate.structures.bbox import RotatedBoxes
+    cfg, scope = _load(osp.join(REPO, FAMILIES[family]))
+    hbb = family == 'faster_rcnn_hbb'
+    gt = (HorizontalBoxes(torch.tensor([[40.0, 40, 60, 60]])) if hbb else
+          RotatedBoxes(torch.tensor([[50.0, 50, 20, 20, 0]])))
+    ignored = (HorizontalBoxes(torch.tensor([[120.0, 120, 180, 180]])) if hbb
+               else RotatedBoxes(torch.tensor([[150.0, 150, 60, 60, 0.3]])))
+    assigners = _assigners(cfg.model.train_cfg)
+    assert assigners
+    with DefaultScope.overwrite_default_scope(scope):
+        for acfg in assigners:
+            assert acfg.ignore_iof_thr > 0
+            assigner = TASK_UTILS.build(acfg)
+            calc = acfg.get('iou_calculator', {}).get('type', '')
+            rotated_priors = calc.endswith('.RBboxOverlaps2D')
+            # one prior inside the ignored object, one on the background
+            priors = (torch.tensor([[150.0, 150, 10, 10, 0],
+                                    [300.0, 300, 10, 10, 0]])
+                      if rotated_priors else
+                      torch.tensor([[145.0, 145, 155, 155],
+                                    [295.0, 295, 305, 305]]))
+            res = assigner.assign(
+                InstanceData(priors=priors),
+                InstanceData(bboxes=gt, labels=torch.tensor([0])),
+                InstanceData(bboxes=ignored, labels=torch.tensor([1])))
+            assert res.gt_inds.tolist() == [-1, 0], acfg

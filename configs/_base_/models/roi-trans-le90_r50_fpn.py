@@ -116,6 +116,10 @@ model = dict(
                 loss_bbox=dict(type='mmdet.SmoothL1Loss', beta=1.0,
                                loss_weight=1.0))
         ]),
+    # ignore_iof_thr=0.5 in every assigner: objects that rotaug flags ignore
+    # (a quarter to a half visible after a turn) are neither positives nor
+    # negatives, priors lying mostly inside them are ignored (mmdet's
+    # default -1 would drop them and train their pixels as background)
     train_cfg=dict(
         rpn=dict(
             assigner=dict(
@@ -124,8 +128,8 @@ model = dict(
                 neg_iou_thr=0.3,
                 min_pos_iou=0.3,
                 match_low_quality=True,
-                ignore_iof_thr=-1,
-                iou_calculator=dict(type='mmrotate.RBbox2HBboxOverlaps2D')),
+                ignore_iof_thr=0.5,
+                iou_calculator=dict(type='rotaug.HBoxOverlaps2D')),
             sampler=dict(
                 type='mmdet.RandomSampler',
                 num=256,
@@ -148,9 +152,9 @@ model = dict(
                     neg_iou_thr=0.5,
                     min_pos_iou=0.5,
                     match_low_quality=False,
-                    ignore_iof_thr=-1,
+                    ignore_iof_thr=0.5,
                     iou_calculator=dict(
-                        type='mmrotate.RBbox2HBboxOverlaps2D')),
+                        type='rotaug.HBoxOverlaps2D')),
                 sampler=_rcnn_sampler,
                 pos_weight=-1,
                 debug=False),
@@ -161,7 +165,7 @@ model = dict(
                     neg_iou_thr=0.5,
                     min_pos_iou=0.5,
                     match_low_quality=False,
-                    ignore_iof_thr=-1,
+                    ignore_iof_thr=0.5,
                     iou_calculator=dict(type='mmrotate.RBboxOverlaps2D')),
                 sampler=_rcnn_sampler,
                 pos_weight=-1,

@@ -43,5 +43,5 @@ model = dict(
     train_cfg=dict(
         rpn_proposal=dict(nms=dict(iou_threshold=0.7)),
         rcnn=dict(assigner=dict(
-            iou_calculator=dict(type='mmrotate.RBbox2HBboxOverlaps2D')))),
+            iou_calculator=dict(type='rotaug.HBoxOverlaps2D')))),
     test_cfg=dict(rpn=dict(nms=dict(iou_threshold=0.7))))
