@@ -13,15 +13,7 @@ default_scope = 'mmdet'
 custom_imports = dict(imports=['rotaug'], allow_failed_imports=False)
 custom_hooks = [dict(type='rotaug.NonFiniteLossHook')]
 
-# objects that rotaug flags ignore (a quarter to a half visible after a
-# turn) are neither positives nor negatives: priors lying mostly inside
-# them are ignored (mmdet's default -1 would drop them and train their
-# pixels as background)
-model = dict(
-    roi_head=dict(bbox_head=dict(num_classes=15)),
-    train_cfg=dict(
-        rpn=dict(assigner=dict(ignore_iof_thr=0.5)),
-        rcnn=dict(assigner=dict(ignore_iof_thr=0.5))))
+model = dict(roi_head=dict(bbox_head=dict(num_classes=15)))
 
 backend_args = None
 rect_obj_labels = [9, 11]  # storage-tank, roundabout

