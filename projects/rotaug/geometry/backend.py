@@ -37,8 +37,6 @@ class _NumpyNS:
     clip = staticmethod(np.clip)
     zeros_like = staticmethod(np.zeros_like)
     ones_like = staticmethod(np.ones_like)
-    roll = staticmethod(lambda x, shift, axis: np.roll(x, shift, axis=axis))
-    argsort = staticmethod(lambda x, axis: np.argsort(x, axis=axis))
     broadcast_to = staticmethod(np.broadcast_to)
     permute = staticmethod(lambda x, axes: x.transpose(axes))
 
@@ -71,10 +69,6 @@ class _NumpyNS:
     @staticmethod
     def stable_argsort(x: np.ndarray, axis: int) -> np.ndarray:
         return np.argsort(x, axis=axis, kind='stable')
-
-    @staticmethod
-    def pair_indices(n: int, like: np.ndarray):
-        return np.triu_indices(n, 1)
 
     @staticmethod
     def eps(like: np.ndarray) -> float:
@@ -124,8 +118,6 @@ class _TorchNS:
     sum = staticmethod(lambda x, axis: torch.sum(x, dim=axis))
     zeros_like = staticmethod(torch.zeros_like)
     ones_like = staticmethod(torch.ones_like)
-    roll = staticmethod(lambda x, shift, axis: torch.roll(x, shift, dims=axis))
-    argsort = staticmethod(lambda x, axis: torch.argsort(x, dim=axis))
     broadcast_to = staticmethod(lambda x, shape: x.expand(*shape))
     permute = staticmethod(lambda x, axes: x.permute(*axes))
 
@@ -160,11 +152,6 @@ class _TorchNS:
     @staticmethod
     def stable_argsort(x: torch.Tensor, axis: int) -> torch.Tensor:
         return torch.sort(x.to(torch.uint8), dim=axis, stable=True)[1]
-
-    @staticmethod
-    def pair_indices(n: int, like: torch.Tensor):
-        i, j = torch.triu_indices(n, n, 1, device=like.device)
-        return i, j
 
     @staticmethod
     def eps(like: torch.Tensor) -> float:

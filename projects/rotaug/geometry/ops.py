@@ -10,8 +10,9 @@ from .backend import Array, namespace
 from .boxes import (BOX_DIMS, apply_matrix, box_sides, boxes_to_poly,
                     ellipse_hbox, fit_hbox, fit_qbox, fit_rbox,
                     matrix_angles, regularize_rboxes)
-from .polygon import (clip_polygons_to_rect, convex_intersection, is_convex,
-                      polygon_areas, rect_corners)
+from .polygon import (clip_polygons_to_rect, convex_intersection,
+                      full_polygon_areas, is_convex, polygon_areas,
+                      rect_corners)
 
 HBOX_MODES = ('ellipse', 'envelope')
 Scalar = Union[int, float]
@@ -125,15 +126,15 @@ def warp_boxes(boxes: Array,
     if cross_idx.shape[0]:
         sub = poly[cross_idx]
         mat_sub = matrix if matrix.ndim == 2 else matrix[cross_idx]
+        ww, hh = _sel(w_b, cross_idx), _sel(h_b, cross_idx)
         need_src = cut_src and not bool(xp.all(s_in[cross_idx], 0))
+        if need_src:
+            sw, sh = _sel(sw_b, cross_idx), _sel(sh_b, cross_idx)
         if box_type != 'qbox' or bool(xp.all(is_convex(sub), 0)):
             # every piece is convex: one fixed set of array operations
             quads = [sub]
             if need_src:
-                quads.append(apply_matrix(
-                    rect_corners(_sel(sw_b, cross_idx), _sel(sh_b, cross_idx),
-                                 sub), mat_sub))
-            ww, hh = _sel(w_b, cross_idx), _sel(h_b, cross_idx)
+                quads.append(apply_matrix(rect_corners(sw, sh, sub), mat_sub))
             quads.append(rect_corners(ww, hh, sub))
             vis_pts, vis_valid, vis_area = convex_intersection(quads, ww, hh)
         else:
@@ -142,11 +143,9 @@ def warp_boxes(boxes: Array,
             pts, cnt = sub, xp.to_int(xp.full((sub.shape[0], ), 4, sub))
             if need_src:
                 pts, cnt = clip_polygons_to_rect(src_poly[cross_idx], cnt,
-                                                 _sel(sw_b, cross_idx),
-                                                 _sel(sh_b, cross_idx))
+                                                 sw, sh)
                 pts = apply_matrix(pts, mat_sub)
-            vis_pts, cnt = clip_polygons_to_rect(
-                pts, cnt, _sel(w_b, cross_idx), _sel(h_b, cross_idx))
+            vis_pts, cnt = clip_polygons_to_rect(pts, cnt, ww, hh)
             vis_area = polygon_areas(vis_pts, cnt)
             vis_valid = xp.arange(vis_pts.shape[1], vis_pts)[None, :] < \
                 cnt[:, None]
@@ -259,10 +258,7 @@ def _box_areas(boxes: Array, box_type: str, poly: Array) -> Array:
         return xp.abs((boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1]))
     if box_type == 'rbox':
         return xp.abs(boxes[:, 2] * boxes[:, 3])
-    x, y = poly[..., 0] - poly[:, :1, 0], poly[..., 1] - poly[:, :1, 1]
-    xn = xp.cat([x[:, 1:], x[:, :1]], 1)
-    yn = xp.cat([y[:, 1:], y[:, :1]], 1)
-    return xp.abs(xp.sum(x * yn - xn * y, 1)) * 0.5
+    return full_polygon_areas(poly)
 
 
 def _abs_det(matrix: Array, xp):
@@ -289,15 +285,11 @@ def visible_polygons(pts: Array, counts: Array, width, height):
     """Clip padded polygons to the canvas and return ``(pts, counts,
     visible_area, full_area)`` (used for instance masks)."""
     full = polygon_areas(pts, counts)
-    vis_pts, vis_valid = clip_polygons_to_rect(pts, counts, width, height)
-    return vis_pts, vis_valid, polygon_areas(vis_pts, vis_valid), full
+    vis_pts, vis_counts = clip_polygons_to_rect(pts, counts, width, height)
+    return vis_pts, vis_counts, polygon_areas(vis_pts, vis_counts), full
 
 
 # ---- small helpers for scalar-or-per-row canvases and index updates -------
-def _col(b):
-    return b if isinstance(b, (int, float)) else b[:, None]
-
-
 def _flat(b):
     return b
 

@@ -92,18 +92,16 @@ def masked_extent(values: Array, counts: Array) -> Tuple[Array, Array]:
     entries per row (N,), a boolean mask (N, M), or None (all valid)."""
     xp = namespace(values)
     m = values.shape[1]
-    if counts is None and m:
-        return xp.amin(values, 1), xp.amax(values, 1)
-    if counts is None:
-        counts = xp.to_int(xp.full((values.shape[0], ), 0, values))
-    if counts.ndim == 2:
-        valid = counts
-    else:
-        valid = xp.arange(m, values)[None, :] < counts[:, None]
     inf = float('inf')
     if not m:
         return (xp.full((values.shape[0], ), inf, values),
                 xp.full((values.shape[0], ), -inf, values))
+    if counts is None:
+        return xp.amin(values, 1), xp.amax(values, 1)
+    if counts.ndim == 2:
+        valid = counts
+    else:
+        valid = xp.arange(m, values)[None, :] < counts[:, None]
     return (xp.masked_amin(values, valid, 1, inf),
             xp.masked_amax(values, valid, 1, -inf))
 
@@ -121,6 +119,15 @@ def masked_extent(values: Array, counts: Array) -> Tuple[Array, Array]:
 def _shift(x: Array, xp) -> Array:
     """``x[:, k + 1]`` for every k, cyclically along axis 1."""
     return xp.cat([x[:, 1:], x[:, :1]], 1)
+
+
+def full_polygon_areas(pts: Array) -> Array:
+    """Unsigned shoelace areas of polygons (N, V, 2) whose vertices are all
+    valid (no padding: cheaper than :func:`polygon_areas`), taken about each
+    polygon's first vertex."""
+    xp = namespace(pts)
+    x, y = pts[..., 0] - pts[:, :1, 0], pts[..., 1] - pts[:, :1, 1]
+    return xp.abs(xp.sum(x * _shift(y, xp) - _shift(x, xp) * y, 1)) * 0.5
 
 
 def is_convex(pts: Array) -> Array:
