@@ -96,34 +96,54 @@ def test_clip_rule_truncated_objects_and_pixels(tmp_path):
     np.testing.assert_array_equal(patch, img[0:200, 100:300])
 
 
-def test_rotated_object_is_clipped_along_its_own_axes(tmp_path):
+def _signed_area(q):
+    x, y = q[:, 0], q[:, 1]
+    return float(np.sum(x * np.roll(y, -1) - np.roll(x, -1) * y))
+
+
+def test_cut_objects_follow_the_cut(tmp_path):
+    """The qbox rule of the geometry core (fit_qbox): a visible part with
+    four corners is written as it is; a five-cornered one as the
+    quadrilateral on its own sides; vertices keep the object's direction
+    and start next to its first vertex."""
     src, dst = tmp_path / 'src', tmp_path / 'dst'
     c, s = np.cos(0.5), np.sin(0.5)
     rect = np.array([[-30, -10], [30, -10], [30, 10], [-30, 10]])
-    poly = rect @ np.array([[c, -s], [s, c]]).T + [195, 100]
-    _toy_src(str(src), [(poly.reshape(-1).round(3).tolist(), 'ship', 0)])
+    rot = np.array([[c, -s], [s, c]]).T
+    # two corners beyond x = 200: a trapezoid; one corner beyond y = 0 and
+    # inside the window otherwise: a pentagon
+    trap = rect @ rot + [195, 100]
+    pent = rect[[2, 3, 0, 1]] @ rot + [60, 16]
+    _toy_src(str(src), [(trap.reshape(-1).round(3).tolist(), 'ship', 0),
+                        (pent.reshape(-1).round(3).tolist(), 'plane', 0)])
     split.split_dataset([str(src)], str(dst), size=200, gap=60, nproc=1,
                         verbose=False)
     _, objs = _read_patches(str(dst))['T1__200__0___0']
-    out = objs[0]['poly'].reshape(4, 2)
-    # still a rectangle with the object's orientation, centred inside the
-    # patch, the tightest one around the visible part of the object
-    e = out[1] - out[0]
-    assert abs(np.arctan2(e[1], e[0]) - 0.5) < 1e-2
-    assert abs(np.dot(e, out[2] - out[1])) < 1e-2 * np.dot(e, e)
-    assert 0 < out[:, 0].mean() < 200
-    visible = Polygon(poly).intersection(Polygon([(0, 0), (200, 0),
-                                                  (200, 300), (0, 300)]))
-    assert Polygon(out).buffer(0.1).contains(visible)
-    assert Polygon(out).area < Polygon(poly).area
-    # tight: each side touches the visible polygon
-    u = e / np.linalg.norm(e)
-    v = np.array([-u[1], u[0]])
-    vis = np.asarray(visible.exterior.coords)
-    for axis in (u, v):
-        lo, hi = (vis @ axis).min(), (vis @ axis).max()
-        assert abs((out @ axis).min() - lo) < 0.1
-        assert abs((out @ axis).max() - hi) < 0.1
+    window = Polygon([(0, 0), (200, 0), (200, 300), (0, 300)])
+    for obj, poly in zip(objs, (trap, pent)):
+        out = obj['poly'].reshape(4, 2)
+        poly = poly.round(3)
+        visible = Polygon(poly).intersection(window)
+        q = Polygon(out)
+        assert q.is_valid
+        assert q.buffer(0.1).contains(visible)  # labels keep 0.1 px
+        assert _signed_area(out) * _signed_area(poly) > 0
+        assert np.argmin(((out - poly[0])**2).sum(1)) == 0
+        n_vis = len(visible.exterior.coords) - 1
+        if n_vis == 4:
+            assert q.symmetric_difference(visible).area < 0.1 * q.length
+        else:
+            assert n_vis == 5
+            assert visible.area / q.area > 0.9
+            # at most the whole object (the cut removed again)
+            assert q.area <= Polygon(poly).area * 1.01
+        # each side lies on a side of the visible polygon
+        vis = np.asarray(visible.exterior.coords)
+        for k in range(4):
+            p, r = out[k], out[(k + 1) % 4]
+            nrm = np.array([r[1] - p[1], p[0] - r[0]])
+            dist = (vis - p) @ (nrm / np.linalg.norm(nrm))
+            assert (np.sort(np.abs(dist))[:2] < 0.1).all()
 
 
 def test_rates_resize_and_name_with_the_rate(tmp_path):

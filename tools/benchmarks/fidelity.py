@@ -15,7 +15,9 @@ convention, positive = clockwise). Reported per tool:
   and 5th percentile over the kept boxes;
 * dropped objects that were more than half visible;
 * kept boxes of objects with nothing visible, and degenerate boxes (a side
-  below 1 px or non-finite), the ones that turn into nan losses.
+  below 1 px or non-finite; a qbox is measured by its minimum-area
+  rectangle, the rbox MMRotate trains on), the ones that turn into nan
+  losses.
 
 Horizontal-box tools get only the object's horizontal box (the shape is
 unknown to them), except ``rotaug qbox -> hbox``, which carries the
@@ -113,8 +115,12 @@ def score(name, kept_ids, boxes, vis, frac, want_hbox):
             degenerate += 1
             continue
         p = poly_of(b)
-        sides = np.linalg.norm(np.diff(np.asarray(p.exterior.coords)[:3], axis=0),
-                               axis=1) if not p.is_empty else [0]
+        # the sides of the box a detector trains on: an rbox itself; for a
+        # qbox its minimum-area rectangle (MMRotate's qbox2rbox)
+        rect = p.minimum_rotated_rectangle if not p.is_empty else None
+        sides = np.linalg.norm(np.diff(np.asarray(rect.exterior.coords)[:3],
+                                       axis=0), axis=1) \
+            if rect is not None and rect.geom_type == 'Polygon' else [0]
         if b.size == 4:
             sides = [b[2] - b[0], b[3] - b[1]]
         if min(sides) < 1 or p.area <= 0:

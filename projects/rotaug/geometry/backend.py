@@ -70,6 +70,9 @@ class _NumpyNS:
     def stable_argsort(x: np.ndarray, axis: int) -> np.ndarray:
         return np.argsort(x, axis=axis, kind='stable')
 
+    argsort = staticmethod(lambda x, axis: np.argsort(x, axis=axis))
+    argmin = staticmethod(lambda x, axis: np.argmin(x, axis=axis))
+
     @staticmethod
     def eps(like: np.ndarray) -> float:
         return float(np.finfo(like.dtype).eps)
@@ -152,6 +155,9 @@ class _TorchNS:
     @staticmethod
     def stable_argsort(x: torch.Tensor, axis: int) -> torch.Tensor:
         return torch.sort(x.to(torch.uint8), dim=axis, stable=True)[1]
+
+    argsort = staticmethod(lambda x, axis: torch.argsort(x, dim=axis))
+    argmin = staticmethod(lambda x, axis: torch.argmin(x, dim=axis))
 
     @staticmethod
     def eps(like: torch.Tensor) -> float:

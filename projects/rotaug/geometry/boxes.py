@@ -14,7 +14,7 @@ import math
 from typing import Tuple
 
 from .backend import Array, namespace
-from .polygon import masked_extent
+from .polygon import enclosing_quads, masked_extent, simplify_polygons
 
 BOX_DIMS = {'hbox': 4, 'rbox': 5, 'qbox': 8}
 ANGLE_VERSIONS = ('le90', 'le135', 'oc')
@@ -139,13 +139,12 @@ def quad_axes(quads: Array) -> Tuple[Array, Array]:
     return u, v
 
 
-def fit_qbox(pts: Array, counts: Array, ref_quads: Array) -> Array:
-    """Refit of a clipped quadrilateral (the documented qbox rule): the
-    tightest rectangle around the visible polygon whose sides follow the
-    object's own axes (first edge p0->p1 and its normal, see
-    :func:`quad_axes`), written with the same vertex order as the input
-    (vertex k of the result corresponds to vertex k of ``ref_quads`` for a
-    rectangle)."""
+def fit_axis_quad(pts: Array, counts: Array, ref_quads: Array) -> Array:
+    """The tightest rectangle around each polygon whose sides follow the
+    axes of ``ref_quads`` (first edge p0->p1 and its normal, see
+    :func:`quad_axes`), vertex k matching vertex k of a rectangular
+    reference. :func:`fit_qbox` falls back to it for polygons it cannot
+    reduce (fewer than three distinct corners, or not convex)."""
     xp = namespace(pts)
     u, v = quad_axes(ref_quads)
     _, _, _, (umin, umax), (vmin, vmax) = fit_oriented(pts, counts, u, v)
@@ -153,22 +152,99 @@ def fit_qbox(pts: Array, counts: Array, ref_quads: Array) -> Array:
     def corner(a, b):
         return u * a[:, None] + v * b[:, None]
 
-    return xp.cat([corner(umin, vmin), corner(umax, vmin),
-                   corner(umax, vmax), corner(umin, vmax)], 1)
+    return xp.stack([corner(umin, vmin), corner(umax, vmin),
+                     corner(umax, vmax), corner(umin, vmax)], 1)
+
+
+def fit_qbox(pts: Array, counts: Array, ref_quads: Array) -> Array:
+    """Refit of clipped quadrilaterals, the documented qbox rule.
+
+    ``pts`` (N, M, 2) with ``counts`` are the visible polygons, ordered
+    (either orientation); ``ref_quads`` (N, 4, 2) the whole objects after
+    mapping. The result (N, 8):
+
+    - a visible polygon with at most four corners is returned as it is
+      (a triangle gets the midpoint of its longest side as fourth vertex):
+      exact;
+    - a larger one gets the quadrilateral around it whose sides lie on
+      its own sides, built by removing, one at a time, the side whose
+      removal (extending its two neighbours until they meet) adds the
+      least area (:func:`~.polygon.enclosing_quads`). A rectangle with a
+      corner cut off becomes the rectangle again, or the trapezoid that
+      keeps the cut, whichever is smaller;
+    - the vertices run in the direction of ``ref_quads`` and start at the
+      one nearest to its first vertex (DOTA's first vertex marks the
+      object's head).
+
+    Polygons that cannot be reduced (not convex: the visible part of a
+    concave, i.e. malformed, annotation; or degenerate) get
+    :func:`fit_axis_quad`.
+    """
+    xp = namespace(pts)
+    n = pts.shape[0]
+    if n == 0:
+        return ref_quads.reshape(0, 8)
+    poly, cnt, convex = simplify_polygons(pts, counts)
+    quads, ok = enclosing_quads(poly, cnt)
+    ok = ok & convex
+    if not bool(xp.all(ok, 0)):
+        fallback = fit_axis_quad(pts, counts, ref_quads)
+        quads = xp.where(ok[:, None, None], quads, fallback)
+    # run the way the reference runs, starting next to its first vertex
+    turn_q = _signed_area(quads, xp)
+    turn_r = _signed_area(ref_quads, xp)
+    flip = (turn_q * turn_r) < 0
+    rev = quads[:, [0, 3, 2, 1]]
+    quads = xp.where(flip[:, None, None], rev, quads)
+    d = quads - ref_quads[:, :1]
+    k = xp.argmin(d[..., 0]**2 + d[..., 1]**2, 1)[:, None]
+    j = xp.arange(4, k)[None, :]
+    quads = quads[xp.arange(n, k)[:, None], (j + k) % 4]
+    return quads.reshape(n, 8)
+
+
+def _signed_area(quads: Array, xp) -> Array:
+    x, y = quads[..., 0], quads[..., 1]
+    xn = xp.cat([x[:, 1:], x[:, :1]], 1)
+    yn = xp.cat([y[:, 1:], y[:, :1]], 1)
+    return xp.sum(x * yn - xn * y, 1)
 
 
 def qbox_sides(quads: Array) -> Tuple[Array, Array]:
-    """Extent of quadrilaterals (N, 4, 2) along their own axes."""
+    """Length and width of quadrilaterals (N, 4, 2) for the min-size rule:
+    the width is the quadrilateral's narrowest extent (across one of its
+    sides, the least any box fitted around it can have: a rectangle's
+    shorter side, a sliver's thickness), the length its extent along that
+    side."""
     xp = namespace(quads)
-    u, v = quad_axes(quads)
-    counts = xp.full((quads.shape[0], ), 4, quads, dtype=None)
-    counts = xp.to_int(counts)
-    _, w, h, _, _ = fit_oriented(quads, counts, u, v)
-    return w, h
+    e = xp.cat([quads[:, 1:], quads[:, :1]], 1) - quads  # (N, 4, 2)
+    ln = xp.sqrt(e[..., 0]**2 + e[..., 1]**2)
+    has = ln > 0
+    inv = xp.where(has, 1.0 / xp.where(has, ln, 1.0), 0.0)
+    ux, uy = e[..., 0] * inv, e[..., 1] * inv  # (N, 4): unit sides
+    # projections of vertex j on every side's axes, one vertex at a time
+    # (numpy reduces slowly over a short last axis)
+    proj = [(quads[:, j, 0:1] * ux + quads[:, j, 1:2] * uy,
+             quads[:, j, 1:2] * ux - quads[:, j, 0:1] * uy)
+            for j in range(4)]
+    lo_a = hi_a = proj[0][0]
+    lo_c = hi_c = proj[0][1]
+    for a, c in proj[1:]:
+        lo_a, hi_a = xp.minimum(lo_a, a), xp.maximum(hi_a, a)
+        lo_c, hi_c = xp.minimum(lo_c, c), xp.maximum(hi_c, c)
+    length, width = hi_a - lo_a, hi_c - lo_c
+    # zero-length sides have no direction: never the narrowest
+    width = xp.where(has, width, float('inf'))
+    k = xp.argmin(width, 1)[:, None]
+    rows = xp.arange(quads.shape[0], quads)[:, None]
+    w = width[rows, k][:, 0]
+    w = xp.where(xp.isfinite(w), w, xp.zeros_like(w))
+    return length[rows, k][:, 0], w
 
 
 def box_sides(boxes: Array, box_type: str) -> Tuple[Array, Array]:
-    """Width and height used by the min-size rule (qbox: along its axes)."""
+    """Width and height used by the min-size rule (qbox: its length and
+    narrowest width, see :func:`qbox_sides`)."""
     if box_type == 'hbox':
         return boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1]
     if box_type == 'rbox':

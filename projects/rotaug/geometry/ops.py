@@ -11,8 +11,8 @@ from .boxes import (BOX_DIMS, apply_matrix, box_sides, boxes_to_poly,
                     ellipse_hbox, fit_hbox, fit_qbox, fit_rbox,
                     matrix_angles, regularize_rboxes)
 from .polygon import (clip_polygons_to_rect, convex_intersection,
-                      full_polygon_areas, is_convex, polygon_areas,
-                      rect_corners)
+                      full_polygon_areas, is_convex, order_convex,
+                      polygon_areas, rect_corners)
 
 HBOX_MODES = ('ellipse', 'envelope')
 Scalar = Union[int, float]
@@ -27,7 +27,8 @@ class WarpedBoxes:
         visible: fraction of each object's area inside the canvas (0 for
             degenerate or non-finite input).
         finite: the input row was finite.
-        widths, heights: box sides after clipping (qbox: along its axes).
+        widths, heights: box sides after clipping (qbox: its length and
+            narrowest width, see :func:`~.boxes.qbox_sides`).
         centre_inside: the box centre lies inside the canvas.
         crossing: the object crosses the canvas border.
         area: the object's own area (before clipping).
@@ -122,7 +123,7 @@ def warp_boxes(boxes: Array,
 
     visible = xp.where(inside, 1.0, xp.zeros_like(full_area))
     cross_idx = _nonzero(crossing, xp)
-    vis_pts = vis_valid = None
+    vis_pts = vis_valid = vis_cnt = None
     if cross_idx.shape[0]:
         sub = poly[cross_idx]
         mat_sub = matrix if matrix.ndim == 2 else matrix[cross_idx]
@@ -147,6 +148,7 @@ def warp_boxes(boxes: Array,
                 pts = apply_matrix(pts, mat_sub)
             vis_pts, cnt = clip_polygons_to_rect(pts, cnt, ww, hh)
             vis_area = polygon_areas(vis_pts, cnt)
+            vis_cnt = cnt
             vis_valid = xp.arange(vis_pts.shape[1], vis_pts)[None, :] < \
                 cnt[:, None]
         # a polygon that only touches the border has no visible area: it
@@ -155,6 +157,8 @@ def warp_boxes(boxes: Array,
         if not bool(xp.all(seen, 0)):
             cross_idx, vis_pts = cross_idx[seen], vis_pts[seen]
             vis_valid, vis_area = vis_valid[seen], vis_area[seen]
+            if vis_cnt is not None:
+                vis_cnt = vis_cnt[seen]
             if cross_idx.shape[0] == 0:
                 vis_pts = vis_valid = None
         if vis_pts is not None:
@@ -182,8 +186,10 @@ def warp_boxes(boxes: Array,
     elif box_type == 'qbox':
         out = poly.reshape(n, 8)
         if clip and vis_pts is not None:
+            if vis_cnt is None:  # boundary points of a convex intersection
+                vis_pts, vis_cnt = order_convex(vis_pts, vis_valid)
             out = _scatter(out, cross_idx,
-                           fit_qbox(vis_pts, vis_valid, poly[cross_idx]), xp)
+                           fit_qbox(vis_pts, vis_cnt, poly[cross_idx]), xp)
     else:
         if hbox_mode == 'ellipse':
             out = ellipse_hbox(safe, matrix)

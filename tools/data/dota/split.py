@@ -29,9 +29,10 @@ With ``iof`` = visible area / object area,
 
 * ``iof == 0``: not in the patch;
 * the object lies wholly inside: written unchanged (only translated);
-* otherwise it is written as the tightest rectangle around its visible
-  part along the object's own axes (``rotaug.geometry.fit_qbox``, the rule
-  of rotaug's transforms), keeping its difficult flag when
+* otherwise it is written as its visible part when that has four corners,
+  else as the quadrilateral on the visible part's own sides
+  (``rotaug.geometry.fit_qbox``, the qbox rule of rotaug's transforms),
+  keeping its difficult flag when
   ``iof >= --iof-thr`` (0.7, the DOTA devkit's threshold) and marked
   ``difficult 2`` otherwise (the devkit's mark: a pipeline with
   ``diff_thr`` 1 ignores them; the DOTA metric never counts them).
