@@ -181,11 +181,13 @@ def convex_intersection(quads, width=None, height=None
     (N, 4, 2) arrays (either orientation; e.g. the object, the turned source
     image and the canvas).
 
-    Returns ``(pts, valid, area)``: ``pts`` (N, 2E, 2) are the end points
-    of the boundary segments of the intersection (E = 4 x len(quads)),
-    ``valid`` (N, 2E) marks the real ones, ``area`` (N,). Their extent
-    along any axis is the intersection's (:func:`masked_extent` takes
-    ``valid``). With ``width``/``height`` (when the canvas ``[0, w] x
+    Returns ``(pts, valid, area)``: ``pts`` (N, E, 2) (E = 4 x
+    len(quads)) are the vertices of the intersection, each once (the start
+    of each boundary segment, walking one way round; vertices closer than
+    rounding may repeat), in no particular order; ``valid`` (N, E) marks
+    the real ones; ``area`` (N,). Their extent along any axis is the
+    intersection's (:func:`masked_extent` takes ``valid``);
+    :func:`order_convex` puts them in order. With ``width``/``height`` (when the canvas ``[0, w] x
     [0, h]`` is one of the quads) the points are clamped onto it, so points
     on its border lie exactly on it. An edge lying on an edge of an
     earlier quad, with the same outward side, is counted once (within a
@@ -251,8 +253,14 @@ def convex_intersection(quads, width=None, height=None
     area2 = xp.where(seg, edge_sign * (rx[:e] * ry[e:] - rx[e:] * ry[:e]),
                      0.0)
     area = xp.abs(xp.sum(area2, 0)) * 0.5
-    pts = xp.permute(xp.stack([xs, ys], -1), (1, 0, 2))
-    return pts, valid.T, area
+    # walking the boundary one way round, every vertex starts exactly one
+    # segment: keep the starts (t0 on edges of quads that turn that way,
+    # t1 on the others)
+    first = edge_sign > 0
+    sx = xp.where(first, xs[:e], xs[e:])
+    sy = xp.where(first, ys[:e], ys[e:])
+    pts = xp.permute(xp.stack([sx, sy], -1), (1, 0, 2))
+    return pts, seg.T, area
 
 
 def _row(b, like: Array, xp):
@@ -312,34 +320,43 @@ def _cross(a: Array, b: Array) -> Array:
     return a[..., 0] * b[..., 1] - a[..., 1] * b[..., 0]
 
 
+def _any(mask: Array, xp) -> bool:
+    """Whether any entry is set; always True on torch (no host sync: the
+    work it guards is the identity when nothing is set)."""
+    return xp.name != 'numpy' or bool(mask.any())
+
+
 def simplify_polygons(pts: Array, counts: Array
                       ) -> Tuple[Array, Array, Array]:
-    """Remove repeated vertices and vertices on a straight line between
-    their neighbours (within rounding, relative to the coordinates).
-    Returns ``(pts, counts, convex)``: ``convex`` marks rows whose
-    remaining turns all have one sign."""
+    """Remove repeated vertices (all but the first of a run of equal
+    ones; a polygon that is one point loses them all) and vertices on a
+    straight line between their neighbours (within rounding, relative to
+    the coordinates). Returns ``(pts, counts, convex)``: ``convex`` marks
+    rows whose remaining turns all have one sign."""
     xp = namespace(pts)
     m = pts.shape[1]
     valid = xp.arange(m, counts)[None, :] < counts[:, None]
     big = xp.where(valid, xp.abs(pts[..., 0]) + xp.abs(pts[..., 1]), 0.0)
     tol = 64.0 * xp.eps(pts) * (xp.amax(big, 1) + 1.0)[:, None]
-    d = pts - _neighbours(pts, counts, xp, -1)
-    dup = (xp.abs(d[..., 0]) <= tol) & (xp.abs(d[..., 1]) <= tol)
-    # a row of one repeated point keeps it (it stays a degenerate row)
-    dup = dup & (xp.arange(m, counts)[None, :] > 0)
-    pts, counts = compact_polygons(pts, valid & ~dup)
-    valid = xp.arange(m, counts)[None, :] < counts[:, None]
-    e1 = pts - _neighbours(pts, counts, xp, -1)
+    prev = _neighbours(pts, counts, xp, -1)
+    d = pts - prev
+    dup = valid & (xp.abs(d[..., 0]) <= tol) & (xp.abs(d[..., 1]) <= tol)
+    if _any(dup, xp):
+        pts, counts = compact_polygons(pts, valid & ~dup)
+        valid = xp.arange(m, counts)[None, :] < counts[:, None]
+        prev = _neighbours(pts, counts, xp, -1)
+    e1 = pts - prev
     e2 = _neighbours(pts, counts, xp, 1) - pts
     l1 = xp.sqrt(e1[..., 0]**2 + e1[..., 1]**2)
     l2 = xp.sqrt(e2[..., 0]**2 + e2[..., 1]**2)
     turn = _cross(e1, e2)
-    straight = xp.abs(turn) <= 1e-9 * l1 * l2 + tol * (l1 + l2)
-    pts, counts = compact_polygons(pts, valid & ~(straight & (counts[:, None]
-                                                              > 3)))
-    valid = xp.arange(m, counts)[None, :] < counts[:, None]
-    turn = _cross(pts - _neighbours(pts, counts, xp, -1),
-                  _neighbours(pts, counts, xp, 1) - pts)
+    straight = valid & (counts[:, None] > 3) & (
+        xp.abs(turn) <= 1e-9 * l1 * l2 + tol * (l1 + l2))
+    if _any(straight, xp):
+        pts, counts = compact_polygons(pts, valid & ~straight)
+        valid = xp.arange(m, counts)[None, :] < counts[:, None]
+        turn = _cross(pts - _neighbours(pts, counts, xp, -1),
+                      _neighbours(pts, counts, xp, 1) - pts)
     convex = (xp.all(~valid | (turn >= 0), 1)
               | xp.all(~valid | (turn <= 0), 1))
     return pts, counts, convex
