@@ -45,7 +45,7 @@ def main():
     from mmdet.datasets.transforms import Rotate as MMDetRotate
     from mmdet.structures.bbox import HorizontalBoxes
     from mmrotate.datasets.transforms import Rotate as MMRotateRotate
-    from mmrotate.structures.bbox import RotatedBoxes
+    from mmrotate.structures.bbox import QuadriBoxes, RotatedBoxes
 
     from rotaug.geometry import image_rotation, rbox_to_poly, to_cv2_affine
     from rotaug.transforms import Rotate
@@ -53,6 +53,7 @@ def main():
     rng = np.random.default_rng(0)
     img, rb = scene(rng, args.size, args.objects)
     hb = rbox_to_poly(rb.astype(np.float64))
+    qb = hb.reshape(-1, 8).astype(np.float32)
     hb = np.concatenate([hb.min(1), hb.max(1)], 1).astype(np.float32)
     size, angle = args.size, args.angle
 
@@ -70,6 +71,7 @@ def main():
 
     ours_r = Rotate(angle)
     ours_h = Rotate(angle)
+    ours_q = Rotate(angle)
     mmr = MMRotateRotate(rotate_angle=angle)
     # mmdet's Rotate takes a level/max_mag; pin its angle to ours
     mmd = MMDetRotate(prob=1.0, level=10, max_mag=angle, reversal_prob=0.0)
@@ -80,6 +82,8 @@ def main():
          lambda: (results(RotatedBoxes(torch.from_numpy(rb.copy()))), )),
         ('rotaug.Rotate hbox (clip+drop)', ours_h,
          lambda: (results(HorizontalBoxes(torch.from_numpy(hb.copy()))), )),
+        ('rotaug.Rotate qbox (clip+drop)', ours_q,
+         lambda: (results(QuadriBoxes(torch.from_numpy(qb.copy()))), )),
         ('mmrotate Rotate rbox', mmr,
          lambda: (results(RotatedBoxes(torch.from_numpy(rb.copy()))), )),
         ('mmdet Rotate hbox', mmd,
