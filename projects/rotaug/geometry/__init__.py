@@ -15,6 +15,7 @@ __all__ = [
     'clip_hboxes', 'clip_polygons_to_rect', 'ellipse_hbox', 'fit_hbox',
     'fit_qbox', 'fit_rbox', 'hbox_to_poly', 'image_rotation',
     'masked_extent', 'matrix_angles', 'polygon_areas', 'qbox_to_poly',
-    'quad_axes', 'rbox_to_poly', 'regularize_rboxes', 'rotation_matrix', 'round_to_storage',
+    'quad_axes', 'rbox_to_poly', 'regularize_rboxes', 'rotation_matrix',
+    'round_to_storage',
     'to_cv2_affine', 'visible_polygons', 'warp_boxes'
 ]

@@ -14,7 +14,8 @@ import math
 from typing import Tuple
 
 from .backend import Array, namespace
-from .polygon import enclosing_quads, masked_extent, simplify_polygons
+from .polygon import (enclosing_quads, masked_extent, simplify_polygons,
+                      twice_signed_areas)
 
 BOX_DIMS = {'hbox': 4, 'rbox': 5, 'qbox': 8}
 ANGLE_VERSIONS = ('le90', 'le135', 'oc')
@@ -191,8 +192,8 @@ def fit_qbox(pts: Array, counts: Array, ref_quads: Array) -> Array:
         fallback = fit_axis_quad(pts, counts, ref_quads)
         quads = xp.where(ok[:, None, None], quads, fallback)
     # run the way the reference runs, starting next to its first vertex
-    turn_q = _signed_area(quads, xp)
-    turn_r = _signed_area(ref_quads, xp)
+    turn_q = twice_signed_areas(quads)
+    turn_r = twice_signed_areas(ref_quads)
     flip = (turn_q * turn_r) < 0
     rev = quads[:, [0, 3, 2, 1]]
     quads = xp.where(flip[:, None, None], rev, quads)
@@ -201,13 +202,6 @@ def fit_qbox(pts: Array, counts: Array, ref_quads: Array) -> Array:
     j = xp.arange(4, k)[None, :]
     quads = quads[xp.arange(n, k)[:, None], (j + k) % 4]
     return quads.reshape(n, 8)
-
-
-def _signed_area(quads: Array, xp) -> Array:
-    x, y = quads[..., 0], quads[..., 1]
-    xn = xp.cat([x[:, 1:], x[:, :1]], 1)
-    yn = xp.cat([y[:, 1:], y[:, :1]], 1)
-    return xp.sum(x * yn - xn * y, 1)
 
 
 def qbox_sides(quads: Array) -> Tuple[Array, Array]:

@@ -121,13 +121,19 @@ def _shift(x: Array, xp) -> Array:
     return xp.cat([x[:, 1:], x[:, :1]], 1)
 
 
-def full_polygon_areas(pts: Array) -> Array:
-    """Unsigned shoelace areas of polygons (N, V, 2) whose vertices are all
-    valid (no padding: cheaper than :func:`polygon_areas`), taken about each
-    polygon's first vertex."""
+def twice_signed_areas(pts: Array) -> Array:
+    """Twice the signed shoelace areas of polygons (N, V, 2) whose
+    vertices are all valid (no padding), taken about each polygon's first
+    vertex; positive for clockwise on screen (y down)."""
     xp = namespace(pts)
     x, y = pts[..., 0] - pts[:, :1, 0], pts[..., 1] - pts[:, :1, 1]
-    return xp.abs(xp.sum(x * _shift(y, xp) - _shift(x, xp) * y, 1)) * 0.5
+    return xp.sum(x * _shift(y, xp) - _shift(x, xp) * y, 1)
+
+
+def full_polygon_areas(pts: Array) -> Array:
+    """Unsigned areas of polygons (N, V, 2) whose vertices are all valid
+    (cheaper than :func:`polygon_areas`)."""
+    return namespace(pts).abs(twice_signed_areas(pts)) * 0.5
 
 
 def is_convex(pts: Array) -> Array:
@@ -187,11 +193,12 @@ def convex_intersection(quads, width=None, height=None
     rounding may repeat), in no particular order; ``valid`` (N, E) marks
     the real ones; ``area`` (N,). Their extent along any axis is the
     intersection's (:func:`masked_extent` takes ``valid``);
-    :func:`order_convex` puts them in order. With ``width``/``height`` (when the canvas ``[0, w] x
-    [0, h]`` is one of the quads) the points are clamped onto it, so points
-    on its border lie exactly on it. An edge lying on an edge of an
-    earlier quad, with the same outward side, is counted once (within a
-    rounding tolerance relative to the coordinates).
+    :func:`order_convex` puts them in order. With ``width``/``height``
+    (when the canvas ``[0, w] x [0, h]`` is one of the quads) the points
+    are clamped onto it, so points on its border lie exactly on it. An
+    edge lying on an edge of an earlier quad, with the same outward side,
+    is counted once (within a rounding tolerance relative to the
+    coordinates).
     """
     xp = namespace(quads[0])
     # edge-first layout (E, N): numpy reduces fast over leading axes, and
@@ -393,7 +400,7 @@ def enclosing_quads(pts: Array, counts: Array
         m = 4
     ok = counts >= 3
     tri = counts == 3
-    if bool(xp.any(tri, 0)):
+    if _any(tri, xp):
         fixed = _split_longest_edge(pts, counts, xp)
         pts = xp.cat([xp.where(tri[:, None, None], fixed, pts[:, :4]),
                       pts[:, 4:]], 1)
