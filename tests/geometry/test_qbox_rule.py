@@ -150,3 +150,40 @@ def test_qbox_sides_measure_the_narrowest_extent():
     assert float(t_wid[0]) == pytest.approx(float(width[0]))
     point = np.zeros((1, 4, 2))
     assert qbox_sides(point)[1][0] == 0
+
+
+@pytest.mark.parametrize('expand', [False, True])
+def test_warp_boxes_qboxes_contain_their_visible_part(expand):
+    """Through the whole box path (object cut to the source image, turned,
+    cut to the canvas): general convex quadrilaterals, both orientations."""
+    from rotaug.geometry import image_rotation, warp_boxes
+    from shapely.affinity import affine_transform
+    rng = np.random.default_rng(11 + expand)
+    w, h = 160, 120
+    ious = []
+    for _ in range(20):
+        rb = np.c_[rng.uniform(-20, w + 20, (40, 2)),
+                   rng.uniform(4, 60, (40, 2)), rng.uniform(-3, 3, 40)]
+        q = rbox_to_poly(rb)
+        side = rb[:, 2:4].min(1)[:, None, None]
+        q += rng.uniform(-0.15, 0.15, q.shape) * side
+        q[::2] = q[::2, ::-1]
+        convex = np.array([Polygon(p).convex_hull.area - Polygon(p).area
+                           < 1e-9 and Polygon(p).is_valid for p in q])
+        q = q[convex]
+        m, (nw, nh) = image_rotation(w, h, float(rng.uniform(-180, 180)),
+                                     expand)
+        out = warp_boxes(q.reshape(-1, 8), 'qbox', m, nw, nh,
+                         src_width=w, src_height=h)
+        coeffs = [m[0, 0], m[0, 1], m[1, 0], m[1, 1], m[0, 2], m[1, 2]]
+        for k in np.flatnonzero(out.crossing & (out.visible > 0.05)):
+            vis = affine_transform(
+                Polygon(q[k]).intersection(sbox(0, 0, w, h)), coeffs
+            ).intersection(sbox(0, 0, nw, nh))
+            assert out.visible[k] == pytest.approx(
+                vis.area / Polygon(q[k]).area, abs=1e-9)
+            quad = Polygon(out.boxes[k].reshape(4, 2))
+            assert quad.is_valid
+            assert vis.difference(quad).area <= 1e-9 * vis.area
+            ious.append(vis.area / quad.area)
+    assert len(ious) > 150 and np.mean(ious) > 0.97
