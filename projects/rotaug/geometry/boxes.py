@@ -211,29 +211,34 @@ def qbox_sides(quads: Array) -> Tuple[Array, Array]:
     shorter side, a sliver's thickness), the length its extent along that
     side."""
     xp = namespace(quads)
-    e = xp.cat([quads[:, 1:], quads[:, :1]], 1) - quads  # (N, 4, 2)
-    ln = xp.sqrt(e[..., 0]**2 + e[..., 1]**2)
-    has = ln > 0
-    inv = xp.where(has, 1.0 / xp.where(has, ln, 1.0), 0.0)
-    ux, uy = e[..., 0] * inv, e[..., 1] * inv  # (N, 4): unit sides
-    # projections of vertex j on every side's axes, one vertex at a time
-    # (numpy reduces slowly over a short last axis)
-    proj = [(quads[:, j, 0:1] * ux + quads[:, j, 1:2] * uy,
-             quads[:, j, 1:2] * ux - quads[:, j, 0:1] * uy)
-            for j in range(4)]
-    lo_a = hi_a = proj[0][0]
-    lo_c = hi_c = proj[0][1]
-    for a, c in proj[1:]:
-        lo_a, hi_a = xp.minimum(lo_a, a), xp.maximum(hi_a, a)
-        lo_c, hi_c = xp.minimum(lo_c, c), xp.maximum(hi_c, c)
-    length, width = hi_a - lo_a, hi_c - lo_c
+    e = _next_vertex(quads, xp, 1) - quads  # side k: vertex k -> k + 1
+    en, ep = _next_vertex(e, xp, 1), _next_vertex(e, xp, 3)
+    ex, ey = e[..., 0], e[..., 1]
+    ln2 = ex * ex + ey * ey
+    # offsets of the other two vertices from side k, times its length:
+    # across it (the turns at its two ends) and along it
+    tn = ex * en[..., 1] - ey * en[..., 0]
+    tp = ep[..., 0] * ey - ep[..., 1] * ex
+    an = ln2 + ex * en[..., 0] + ey * en[..., 1]
+    ap = -(ex * ep[..., 0] + ey * ep[..., 1])
+    width = (xp.maximum(xp.maximum(tn, tp), 0.0) -
+             xp.minimum(xp.minimum(tn, tp), 0.0))
+    length = (xp.maximum(xp.maximum(an, ap), ln2) -
+              xp.minimum(xp.minimum(an, ap), 0.0))
+    has = ln2 > 0
+    ln = xp.sqrt(xp.where(has, ln2, 1.0))
     # zero-length sides have no direction: never the narrowest
-    width = xp.where(has, width, float('inf'))
+    width = xp.where(has, width / ln, float('inf'))
     k = xp.argmin(width, 1)[:, None]
     rows = xp.arange(quads.shape[0], quads)[:, None]
     w = width[rows, k][:, 0]
     w = xp.where(xp.isfinite(w), w, xp.zeros_like(w))
-    return length[rows, k][:, 0], w
+    return (length / ln)[rows, k][:, 0], w
+
+
+def _next_vertex(x: Array, xp, step: int) -> Array:
+    """``x[:, (k + step) % 4]`` for every k."""
+    return xp.cat([x[:, step:], x[:, :step]], 1)
 
 
 def box_sides(boxes: Array, box_type: str) -> Tuple[Array, Array]:

@@ -315,12 +315,15 @@ def order_convex(pts: Array, valid: Array) -> Tuple[Array, Array]:
             xp.to_int(xp.sum(valid, 1)))
 
 
-def _neighbours(pts: Array, counts: Array, xp, step: int) -> Array:
-    """``pts[n, (k + step) mod counts[n]]`` for every k."""
+def _ring(pts: Array, counts: Array, xp, before: int, after: int
+          ) -> Array:
+    """``pts`` with each row's cycle continued: column ``before + k`` holds
+    vertex k, columns around it the vertices ``k - before .. k + after``
+    modulo the row's count (one gather for every neighbour wanted)."""
     m = pts.shape[1]
-    idx = xp.arange(m, counts)[None, :]
+    idx = xp.arange(m + before + after, counts)[None, :] - before
     safe = xp.maximum(counts, xp.ones_like(counts))[:, None]
-    return pts[_rows(pts, xp), (idx + step) % safe]
+    return pts[_rows(pts, xp), idx % safe]
 
 
 def _cross(a: Array, b: Array) -> Array:
@@ -345,15 +348,15 @@ def simplify_polygons(pts: Array, counts: Array
     valid = xp.arange(m, counts)[None, :] < counts[:, None]
     big = xp.where(valid, xp.abs(pts[..., 0]) + xp.abs(pts[..., 1]), 0.0)
     tol = 64.0 * xp.eps(pts) * (xp.amax(big, 1) + 1.0)[:, None]
-    prev = _neighbours(pts, counts, xp, -1)
-    d = pts - prev
+    ring = _ring(pts, counts, xp, 1, 1)
+    d = pts - ring[:, :m]
     dup = valid & (xp.abs(d[..., 0]) <= tol) & (xp.abs(d[..., 1]) <= tol)
     if _any(dup, xp):
         pts, counts = compact_polygons(pts, valid & ~dup)
         valid = xp.arange(m, counts)[None, :] < counts[:, None]
-        prev = _neighbours(pts, counts, xp, -1)
-    e1 = pts - prev
-    e2 = _neighbours(pts, counts, xp, 1) - pts
+        ring = _ring(pts, counts, xp, 1, 1)
+    e1 = pts - ring[:, :m]
+    e2 = ring[:, 2:] - pts
     l1 = xp.sqrt(e1[..., 0]**2 + e1[..., 1]**2)
     l2 = xp.sqrt(e2[..., 0]**2 + e2[..., 1]**2)
     turn = _cross(e1, e2)
@@ -362,8 +365,8 @@ def simplify_polygons(pts: Array, counts: Array
     if _any(straight, xp):
         pts, counts = compact_polygons(pts, valid & ~straight)
         valid = xp.arange(m, counts)[None, :] < counts[:, None]
-        turn = _cross(pts - _neighbours(pts, counts, xp, -1),
-                      _neighbours(pts, counts, xp, 1) - pts)
+        ring = _ring(pts, counts, xp, 1, 1)
+        turn = _cross(pts - ring[:, :m], ring[:, 2:] - pts)
     convex = (xp.all(~valid | (turn >= 0), 1)
               | xp.all(~valid | (turn <= 0), 1))
     return pts, counts, convex
@@ -411,10 +414,8 @@ def enclosing_quads(pts: Array, counts: Array
             break
         idx = xp.arange(m, counts)[None, :]
         valid = idx < counts[:, None]
-        a = _neighbours(pts, counts, xp, -1)
-        b = pts
-        c = _neighbours(pts, counts, xp, 1)
-        d = _neighbours(pts, counts, xp, 2)
+        ring = _ring(pts, counts, xp, 1, 2)
+        a, b, c, d = ring[:, :m], pts, ring[:, 2:m + 2], ring[:, 3:]
         # lines a->b and d->c meet at x = a + t (b - a) = d + u (c - d);
         # edge b-c can go when they meet beyond b and beyond c
         r, s, qd = b - a, c - d, d - a
