@@ -185,6 +185,8 @@ def fit_qbox(pts: Array, counts: Array, ref_quads: Array) -> Array:
     n = pts.shape[0]
     if n == 0:
         return ref_quads.reshape(0, 8)
+    if pts.shape[1] < 3:  # no polygon at all: only the fallback applies
+        return fit_axis_quad(pts, counts, ref_quads).reshape(n, 8)
     poly, cnt, convex = simplify_polygons(pts, counts)
     quads, ok = enclosing_quads(poly, cnt)
     ok = ok & convex
