@@ -16,7 +16,15 @@ class _NumpyNS:
     def asarray(x: Any, like: np.ndarray) -> np.ndarray:
         return np.asarray(x, dtype=like.dtype)
 
-    stack = staticmethod(lambda xs, axis=0: np.stack(xs, axis=axis))
+    @staticmethod
+    def stack(xs: Sequence[np.ndarray], axis: int = 0) -> np.ndarray:
+        """``np.stack`` without its Python checks (half its cost on the
+        small arrays of the box path): a new axis on each, one concat."""
+        if axis < 0:
+            axis += xs[0].ndim + 1
+        new = (slice(None), ) * axis + (None, )
+        return np.concatenate([x[new] for x in xs], axis)
+
     cat = staticmethod(lambda xs, axis=0: np.concatenate(xs, axis=axis))
     where = staticmethod(np.where)
     cos = staticmethod(np.cos)
