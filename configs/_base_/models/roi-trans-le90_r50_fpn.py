@@ -119,7 +119,7 @@ model = dict(
     # ignore_iof_thr=-1 (MMDetection's default): objects flagged ignore are
     # left out of training. 0.5 would make the priors inside them neither
     # positive nor negative (rotaug.HBoxOverlaps2D makes that possible with
-    # horizontal priors); on the CPU mini-run it cost rotaug 1.7 mAP points
+    # horizontal priors); on the CPU mini-run it cost rotaug 1.4 mAP points
     # (docs/benchmarks.md), so it is not the default.
     train_cfg=dict(
         rpn=dict(

@@ -14,8 +14,8 @@ import math
 from typing import Tuple
 
 from .backend import Array, namespace
-from .polygon import (enclosing_quads, masked_extent, simplify_polygons,
-                      twice_signed_areas)
+from .polygon import (cyclic_shift, enclosing_quads, masked_extent,
+                      simplify_polygons, twice_signed_areas)
 
 BOX_DIMS = {'hbox': 4, 'rbox': 5, 'qbox': 8}
 ANGLE_VERSIONS = ('le90', 'le135', 'oc')
@@ -213,8 +213,8 @@ def qbox_sides(quads: Array) -> Tuple[Array, Array]:
     shorter side, a sliver's thickness), the length its extent along that
     side."""
     xp = namespace(quads)
-    e = _next_vertex(quads, xp, 1) - quads  # side k: vertex k -> k + 1
-    en, ep = _next_vertex(e, xp, 1), _next_vertex(e, xp, 3)
+    e = cyclic_shift(quads, xp) - quads  # side k: vertex k -> k + 1
+    en, ep = cyclic_shift(e, xp), cyclic_shift(e, xp, 3)
     ex, ey = e[..., 0], e[..., 1]
     ln2 = ex * ex + ey * ey
     # offsets of the other two vertices from side k, times its length:
@@ -236,11 +236,6 @@ def qbox_sides(quads: Array) -> Tuple[Array, Array]:
     w = width[rows, k][:, 0]
     w = xp.where(xp.isfinite(w), w, xp.zeros_like(w))
     return (length / ln)[rows, k][:, 0], w
-
-
-def _next_vertex(x: Array, xp, step: int) -> Array:
-    """``x[:, (k + step) % 4]`` for every k."""
-    return xp.cat([x[:, step:], x[:, :step]], 1)
 
 
 def box_sides(boxes: Array, box_type: str) -> Tuple[Array, Array]:

@@ -9,25 +9,19 @@ from typing import Tuple
 from .backend import Array, namespace
 
 
-def _next_index(counts: Array, m: int, xp) -> Array:
-    idx = xp.arange(m, counts)[None, :]
-    safe = xp.maximum(counts, xp.ones_like(counts))[:, None]
-    return idx, (idx + 1) % safe
-
-
 def polygon_areas(pts: Array, counts: Array) -> Array:
     """Unsigned shoelace areas, shape (N,)."""
     xp = namespace(pts)
     n, m = pts.shape[0], pts.shape[1]
     if n == 0:
         return pts[:, 0, 0] if m else pts.reshape(0)
-    idx, nxt = _next_index(counts, m, xp)
-    valid = idx < counts[:, None]
+    if m == 0:
+        return xp.full((n, ), 0.0, pts)
+    valid = xp.arange(m, counts)[None, :] < counts[:, None]
+    nxt = _ring(pts, counts, xp, 0, 1)[:, 1:]
     # about the first vertex: no cancellation far from the origin
     x, y = pts[..., 0] - pts[:, :1, 0], pts[..., 1] - pts[:, :1, 1]
-    rows = xp.arange(n, counts)[:, None]
-    xn = x[rows, nxt]
-    yn = y[rows, nxt]
+    xn, yn = nxt[..., 0] - pts[:, :1, 0], nxt[..., 1] - pts[:, :1, 1]
     cross = xp.where(valid, x * yn - xn * y, xp.zeros_like(x))
     return xp.abs(xp.sum(cross, 1)) * 0.5
 
@@ -116,9 +110,10 @@ def masked_extent(values: Array, counts: Array) -> Tuple[Array, Array]:
 # per-side passes, no sorting, no gathers: cheap on the CPU, and free of
 # host synchronisation on a GPU.
 
-def _shift(x: Array, xp) -> Array:
-    """``x[:, k + 1]`` for every k, cyclically along axis 1."""
-    return xp.cat([x[:, 1:], x[:, :1]], 1)
+def cyclic_shift(x: Array, xp, step: int = 1) -> Array:
+    """``x[:, k + step]`` for every k, cyclically along axis 1 (rows of
+    equal length: every vertex valid)."""
+    return xp.cat([x[:, step:], x[:, :step]], 1)
 
 
 def twice_signed_areas(pts: Array) -> Array:
@@ -127,7 +122,7 @@ def twice_signed_areas(pts: Array) -> Array:
     vertex; positive for clockwise on screen (y down)."""
     xp = namespace(pts)
     x, y = pts[..., 0] - pts[:, :1, 0], pts[..., 1] - pts[:, :1, 1]
-    return xp.sum(x * _shift(y, xp) - _shift(x, xp) * y, 1)
+    return xp.sum(x * cyclic_shift(y, xp) - cyclic_shift(x, xp) * y, 1)
 
 
 def full_polygon_areas(pts: Array) -> Array:
@@ -140,8 +135,8 @@ def is_convex(pts: Array) -> Array:
     """Whether each polygon (N, V, 2) (all vertices valid) is convex and
     simple: every turn has the same sign (collinear turns allowed)."""
     xp = namespace(pts)
-    e = _shift(pts, xp) - pts
-    en = _shift(e, xp)
+    e = cyclic_shift(pts, xp) - pts
+    en = cyclic_shift(e, xp)
     turn = e[..., 0] * en[..., 1] - e[..., 1] * en[..., 0]
     return xp.all(turn >= 0, 1) | xp.all(turn <= 0, 1)
 
@@ -376,7 +371,7 @@ def _split_longest_edge(pts: Array, counts: Array, xp) -> Array:
     """Triangles (rows with ``counts == 3``) get the midpoint of their
     longest edge as a fourth vertex (the same polygon, four corners)."""
     p = pts[:, :3]
-    q = xp.cat([p[:, 1:], p[:, :1]], 1)
+    q = cyclic_shift(p, xp)
     e = q - p
     i = xp.argmin(-(e[..., 0]**2 + e[..., 1]**2), 1)[:, None]  # (N, 1)
     mid = (p + q) * 0.5
@@ -410,7 +405,7 @@ def enclosing_quads(pts: Array, counts: Array
         counts = xp.where(tri, counts + 1, counts)
     for _ in range(m - 4):
         active = counts > 4
-        if xp.name == 'numpy' and not bool(active.any()):
+        if not _any(active, xp):
             break
         idx = xp.arange(m, counts)[None, :]
         valid = idx < counts[:, None]
