@@ -163,6 +163,35 @@ def test_masks_and_seg_map_follow_the_boxes():
     assert out['gt_seg_map'][0, 0] == 255  # border = ignore label
 
 
+@pytest.mark.parametrize('dtype', [np.int32, np.int64, np.uint32, np.int8,
+                                   np.float16, bool])
+def test_maps_of_any_numeric_dtype_are_warped(dtype):
+    """OpenCV cannot warp int32 (instance-id maps beyond 255), int64, bool
+    or float16 arrays; rotaug warps them through a wider type and hands
+    them back in their own dtype, values intact."""
+    h, w = 30, 40
+    ids = np.arange(h * w).reshape(h, w) * 997 % 70001
+    info = np.iinfo(dtype) if np.dtype(dtype).kind in 'iu' else None
+    if dtype is bool:
+        ids = ids % 2
+    elif info is not None:
+        ids = ids % min(int(info.max) + 1, 2**31)
+    elif dtype is np.float16:
+        ids = ids % 1024  # exact in float16
+    seg = ids.astype(dtype)
+    img = np.zeros((h, w, 3), np.uint8)
+    out = Rotate(90, expand=True, seg_ignore_label=0)(
+        dict(img=img, img_shape=(h, w), gt_seg_map=seg.copy()))
+    got = out['gt_seg_map']
+    assert got.dtype == seg.dtype and got.shape == (w, h)
+    # clockwise on screen by 90 degrees: np.rot90 clockwise
+    np.testing.assert_array_equal(got, np.rot90(seg, -1))
+    # the image itself in such a dtype, at an angle that interpolates
+    tilted = Rotate(30, seg_ignore_label=0)(
+        dict(img=seg.copy(), img_shape=(h, w)))['img']
+    assert tilted.dtype == seg.dtype and tilted.shape == (h, w)
+
+
 def test_polygon_masks_are_clipped_to_the_canvas():
     h, w = 50, 50
     poly = [[np.array([40, 10, 70, 10, 70, 30, 40, 30], np.float32)]]

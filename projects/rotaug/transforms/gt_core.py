@@ -328,6 +328,14 @@ class GTTransformer:
     @staticmethod
     def warp_image(img: np.ndarray, matrix: np.ndarray, width: int,
                    height: int, interpolation: str, border_value) -> np.ndarray:
+        """Warp an (H, W) or (H, W, C) array with OpenCV. Dtypes OpenCV
+        cannot warp (bool, int8, int32, int64, uint32, float16, ...) are
+        warped through a wider type and returned in their own (integers
+        rounded and clipped to their range; nearest interpolation is exact
+        for integers up to 2**53 in magnitude)."""
+        if img.dtype not in _CV2_WARP_DTYPES:
+            return _warp_via(img, matrix, width, height, interpolation,
+                             border_value)
         m = to_cv2_affine(matrix)
         flags = INTERPOLATIONS[interpolation]
         if img.ndim == 3 and img.shape[2] > 4:
@@ -360,6 +368,36 @@ class GTTransformer:
             return BitmapMasks(
                 np.ascontiguousarray(out.transpose(2, 0, 1)), height, width)
         return masks
+
+
+_CV2_WARP_DTYPES = tuple(np.dtype(t) for t in (np.uint8, np.uint16,
+                                                 np.int16, np.float32,
+                                                 np.float64))
+
+
+def _warp_via(img: np.ndarray, matrix, width, height, interpolation,
+              border_value) -> np.ndarray:
+    """Warp an array of a dtype OpenCV cannot warp through float32/64."""
+    dt = img.dtype
+    if dt == np.bool_:
+        out = GTTransformer.warp_image(img.view(np.uint8), matrix, width,
+                                       height, interpolation, border_value)
+        return out >= 0.5 if out.dtype.kind == 'f' else out.astype(bool)
+    if dt.kind not in 'iuf':
+        raise TypeError(f'rotaug cannot warp an image or map of dtype {dt}'
+                        ' (expected a numeric or bool array)')
+    wide = np.float32 if dt.itemsize <= 2 else np.float64
+    if dt.kind in 'iu' and img.size and max(
+            abs(int(img.min())), abs(int(img.max()))) > 2**53:
+        raise ValueError(f'rotaug cannot warp a {dt} array with values '
+                         'beyond 2**53 exactly (it warps integer dtypes '
+                         'OpenCV lacks through float64)')
+    out = GTTransformer.warp_image(img.astype(wide), matrix, width, height,
+                                   interpolation, border_value)
+    if dt.kind in 'iu':
+        info = np.iinfo(dt)
+        out = np.clip(np.rint(out), info.min, info.max)
+    return out.astype(dt)
 
 
 def _is_instance_array(value, n: int) -> bool:
