@@ -69,10 +69,14 @@ def test_fields_stay_in_step_and_drops_are_counted():
             [float('nan'), 5, 5, 5, 0]]  # non-finite
     res = _results(rboxes(rows))
     res['gt_extra'] = np.array(['a', 'b', 'c', 'd', 'e'])
+    res['gt_texts'] = ['A', 'B', 'C', 'D', 'E']  # a plain list
+    res['gt_scores'] = torch.arange(5.0)
     res['gt_masks'] = BitmapMasks(np.ones((5, 100, 120), np.uint8), 100, 120)
     t = SanitizeGT(ignore_visible_ratio=0.7)
     out = t(res)
     assert out['gt_extra'].tolist() == ['a', 'b']
+    assert out['gt_texts'] == ['A', 'B']
+    assert out['gt_scores'].tolist() == [0.0, 1.0]
     assert out['gt_bboxes_labels'].tolist() == [0, 1]
     assert out['gt_ignore_flags'].tolist() == [False, True]
     assert len(out['gt_masks']) == 2

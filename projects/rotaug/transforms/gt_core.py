@@ -405,7 +405,9 @@ def _is_instance_array(value, n: int) -> bool:
         return len(value) == n
     if isinstance(value, (np.ndarray, torch.Tensor)):
         return value.ndim >= 1 and len(value) == n
-    return False
+    # a plain list of per-instance values (labels, texts, ids) under a
+    # gt_ key
+    return isinstance(value, (list, tuple)) and len(value) == n
 
 
 def _length(value) -> int:
