@@ -342,3 +342,19 @@ def test_sides_are_judged_as_stored_in_float32():
     assert len(b) == 1 and out['gt_bboxes_labels'].tolist() == [1]
     assert ((b[:, 2:] - b[:, :2]) > 0).all()
     assert t.stats.dropped['too_small'] == 1
+
+
+def test_bitmap_pieces_tile_the_mask_exactly():
+    from rotaug.transforms.gt_core import bitmap_pieces
+    rng = np.random.default_rng(2)
+    bits = (rng.random((5, 23, 31)) < 0.4).astype(np.uint8)
+    bits[1] = 0  # an empty instance has no pieces
+    bits[2, 4:15, 3:20] = 1  # a block: merged into few rectangles
+    rects, owner = bitmap_pieces(BitmapMasks(bits, 23, 31))
+    back = np.zeros_like(bits)
+    for (x0, y0, x1, y1), i in zip(rects.astype(int), owner):
+        assert (back[i, y0:y1, x0:x1] == 0).all()  # no overlap
+        back[i, y0:y1, x0:x1] = 1
+    np.testing.assert_array_equal(back, bits)
+    assert 1 not in owner
+    assert len(rects) < bits.sum()  # runs and rows are merged

@@ -2,10 +2,11 @@
 torchvision on the same scenes.
 
     python tools/benchmarks/fidelity.py [--scenes 60] [--objects 40]
-        [--size 512 384] [--seed 0]
+        [--size 512 384] [--seed 0] [--edge-share 0.25] [--bounds]
 
-Each scene holds oriented rectangles (a quarter of them crossing or beyond
-the border); each scene is turned by a random angle. For every object the
+Each scene holds oriented rectangles (a share ``--edge-share`` of them, a
+quarter by default, placed across or beyond the border; with 0 only the
+turn cuts objects); each scene is turned by a random angle. For every object the
 exact visible part of the turned object is computed with shapely (an
 independent reference: rotation about the image centre, continuous pixel
 convention, positive = clockwise). Reported per tool:
@@ -22,6 +23,12 @@ convention, positive = clockwise). Reported per tool:
 Horizontal-box tools get only the object's horizontal box (the shape is
 unknown to them), except ``rotaug qbox -> hbox``, which carries the
 quadrilateral (what the HBB Faster R-CNN config does).
+
+``--bounds`` adds what any rotated box could score against the same
+reference, on the objects rotaug rbox keeps: the smallest rectangle containing the visible part
+(its minimum-area rectangle: the best a box that covers the object can
+do), and the rectangle of highest IoU with it, found numerically
+(Nelder-Mead from that start; slow, needs scipy).
 """
 import argparse
 import sys
@@ -40,12 +47,12 @@ def rect_poly(rb):
     return np.stack([ctr - u - v, ctr + u - v, ctr + u + v, ctr - u + v])
 
 
-def make_scene(rng, w, h, n):
+def make_scene(rng, w, h, n, edge_share=0.25):
     boxes = []
     for _ in range(n * 30):
         if len(boxes) == n:
             break
-        edge = rng.random() < 0.25
+        edge = rng.random() < edge_share
         if edge:
             cx = rng.choice([rng.uniform(-20, 20), rng.uniform(w - 20, w + 20)])
             cy = rng.uniform(-20, h + 20)
@@ -143,6 +150,46 @@ def score(name, kept_ids, boxes, vis, frac, want_hbox):
                 invisible_kept=ghosts, degenerate=degenerate)
 
 
+def rect_bounds(vis, ids, best=False):
+    """For the objects ``ids`` (those rotaug rbox kept, so that the means
+    compare like with like): the smallest rectangle containing each
+    visible polygon, and with ``best`` the rectangle of highest IoU with
+    it (numerical); as (ids, rboxes) rows for :func:`score`."""
+    rows = {'bound: smallest containing rectangle': ([], [])}
+    if best:
+        from scipy.optimize import minimize
+        rows['bound: best-IoU rectangle (numerical)'] = ([], [])
+    for i in ids:
+        v = vis[i]
+        if v.is_empty or v.area <= 0:
+            continue
+        rect = np.asarray(v.minimum_rotated_rectangle.exterior.coords)[:4]
+        e1, e2 = rect[1] - rect[0], rect[2] - rect[1]
+        rb = np.r_[rect.mean(0), np.linalg.norm(e1), np.linalg.norm(e2),
+                   np.arctan2(e1[1], e1[0])]
+        rows['bound: smallest containing rectangle'][0].append(i)
+        rows['bound: smallest containing rectangle'][1].append(rb)
+        if not best:
+            continue
+        if v.area < Polygon(rect_poly(rb)).area * (1 - 1e-9):
+
+            def neg_iou(x, v=v):
+                p = Polygon(rect_poly(x))
+                if not p.is_valid or p.area <= 0:
+                    return 0.0
+                return -v.intersection(p).area / v.union(p).area
+
+            cands = [rb]
+            for start in (rb, rb * [1, 1, 0.9, 0.9, 1]):
+                cands.append(minimize(neg_iou, start, method='Nelder-Mead',
+                                      options=dict(xatol=1e-4, fatol=1e-8,
+                                                   maxiter=3000)).x)
+            rb = min(cands, key=neg_iou)
+        rows['bound: best-IoU rectangle (numerical)'][0].append(i)
+        rows['bound: best-IoU rectangle (numerical)'][1].append(rb)
+    return rows
+
+
 def run_tools(rboxes, img, angle, expand):
     """Output (kept ids, boxes) per tool for one scene."""
     from mmdet.datasets.transforms import Rotate as MMDetRotate
@@ -209,6 +256,12 @@ def main(argv=None) -> None:
     p.add_argument('--objects', type=int, default=40)
     p.add_argument('--size', type=int, nargs=2, default=[512, 384])
     p.add_argument('--seed', type=int, default=0)
+    p.add_argument('--edge-share', type=float, default=0.25,
+                   help='share of objects placed across or beyond the '
+                   'border (0: only the turn cuts objects)')
+    p.add_argument('--bounds', action='store_true',
+                   help='add the best any rotated box could score '
+                   '(smallest containing / best-IoU rectangle; slow)')
     a = p.parse_args(argv)
     import rotaug  # noqa: F401
     from mmengine.logging import MMLogger
@@ -219,13 +272,16 @@ def main(argv=None) -> None:
         tally = {}
         total = 0
         for _ in range(a.scenes):
-            rboxes = make_scene(rng, w, h, a.objects)
+            rboxes = make_scene(rng, w, h, a.objects, a.edge_share)
             angle = float(rng.uniform(-180, 180))
             img = np.zeros((h, w, 3), np.uint8)
             vis, frac = reference(rboxes, angle, w, h, expand)
             total += int((frac > 0).sum())
-            for name, (ids, boxes) in run_tools(rboxes, img, angle,
-                                                expand).items():
+            outputs = run_tools(rboxes, img, angle, expand)
+            if a.bounds:
+                outputs.update(rect_bounds(
+                    vis, outputs['rotaug rbox'][0], best=True))
+            for name, (ids, boxes) in outputs.items():
                 t = tally.setdefault(name, dict(ids=[], boxes=[], vis=[],
                                                 frac=[]))
                 off = len(t['vis'])

@@ -75,8 +75,10 @@ class Rotate(BaseTransform):
         hbox_mode (str): horizontal boxes of unknown shape: 'ellipse'
             (default; box of the turned inscribed ellipse, Kalra et al.
             2021) or 'envelope' (box of the turned rectangle).
-        hbox_from_masks (bool): horizontal boxes of objects with polygon
-            masks are the exact box of the turned, clipped polygons.
+        hbox_from_masks (bool): horizontal boxes of objects with masks
+            are the exact box of the turned, clipped object: polygon masks
+            by their polygons, bitmap masks by their pixels (each pixel a
+            unit square). Instances with an empty mask keep the box rule.
         angle_version (str | None): regularise rboxes into 'le90', 'le135'
             or 'oc'. Default 'le90'.
         min_visible_ratio (float): drop objects less visible than this.
