@@ -7,6 +7,7 @@ import torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from mmdet.structures.bbox import HorizontalBoxes
+from mmdet.structures.mask import BitmapMasks, PolygonMasks
 from mmrotate.structures.bbox import QuadriBoxes, RotatedBoxes
 
 from rotaug.geometry import box_sides
@@ -94,3 +95,52 @@ def check(box_type, rows, h, w, angle, expand, min_size, sanitize):
 @given(data=st.data())
 def test_output_guarantee(box_type, data):
     check(box_type, *data.draw(scenes(box_type)))
+
+
+@st.composite
+def mask_scenes(draw):
+    """Horizontal boxes with bitmap or polygon masks (boxes derived from
+    the masks after the turn): random pixels, random polygons, empty
+    masks, masks that disagree with their boxes."""
+    n = draw(st.integers(0, 6))
+    h, w = draw(st.integers(8, 40)), draw(st.integers(8, 40))
+    seed = draw(st.integers(0, 2**31 - 1))
+    rng = np.random.default_rng(seed)
+    x1 = rng.uniform(-20, w + 10, n)
+    y1 = rng.uniform(-20, h + 10, n)
+    boxes = np.stack([x1, y1, x1 + rng.uniform(0, 30, n),
+                      y1 + rng.uniform(0, 30, n)], 1)
+    if draw(st.booleans()):
+        bits = (rng.random((n, h, w)) < rng.uniform(0, 0.3, (n, 1, 1)))
+        masks = BitmapMasks(bits.astype(np.uint8), h, w)
+    else:
+        masks = PolygonMasks([[rng.uniform(-10, max(h, w) + 10, 2 * k)]
+                              for k in rng.integers(3, 7, n)], h, w)
+    angle = draw(st.floats(-180, 180))
+    return boxes, masks, h, w, angle, draw(st.booleans()), draw(
+        st.sampled_from([0.0, 1.0, 2.5]))
+
+
+@settings(max_examples=600, deadline=None, derandomize=True,
+          suppress_health_check=list(HealthCheck))
+@given(scene=mask_scenes())
+def test_output_guarantee_with_masks(scene):
+    boxes, masks, h, w, angle, expand, min_size = scene
+    n = len(boxes)
+    res = dict(img=np.zeros((h, w, 3), np.uint8), img_shape=(h, w),
+               gt_bboxes=HorizontalBoxes(torch.tensor(boxes,
+                                                      dtype=torch.float32)),
+               gt_masks=masks, gt_bboxes_labels=np.arange(n))
+    t = Rotate(angle, expand=expand, min_size=min_size)
+    out = t(res)
+    H, W = out['img_shape']
+    b = out['gt_bboxes'].tensor.double().numpy()
+    assert len(out['gt_masks']) == len(out['gt_bboxes_labels']) == len(
+        out['gt_ignore_flags']) == len(b)
+    assert out['gt_masks'].height == H and out['gt_masks'].width == W
+    assert t.stats.kept + t.stats.total_dropped == n
+    assert np.isfinite(b).all()
+    assert (b[:, 2] - b[:, 0] >= min_size * (1 - 1e-5)).all()
+    assert (b[:, 3] - b[:, 1] >= min_size * (1 - 1e-5)).all()
+    assert (b[:, :2] >= -1e-4).all() and (b[:, 2] <= W + 1e-4).all() and \
+        (b[:, 3] <= H + 1e-4).all()
