@@ -358,3 +358,16 @@ def test_bitmap_pieces_tile_the_mask_exactly():
     np.testing.assert_array_equal(back, bits)
     assert 1 not in owner
     assert len(rects) < bits.sum()  # runs and rows are merged
+
+
+def test_masks_and_flags_out_of_step_are_a_clear_error():
+    boxes = HorizontalBoxes(torch.tensor([[1.0, 1, 10, 10], [2, 2, 8, 8]]))
+    res = _results(boxes, h=20, w=30)
+    res['gt_masks'] = BitmapMasks(np.ones((3, 20, 30), np.uint8), 20, 30)
+    with pytest.raises(ValueError, match='gt_masks has 3 instances but '
+                       'gt_bboxes has 2'):
+        Rotate(30)(res)
+    res = _results(boxes, h=20, w=30)
+    res['gt_ignore_flags'] = np.zeros(5, bool)
+    with pytest.raises(ValueError, match='gt_ignore_flags has 5'):
+        SanitizeGT()(res)

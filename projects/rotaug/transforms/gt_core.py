@@ -219,6 +219,12 @@ class GTTransformer:
             return plan
         plan.box_type = box_type_of(gt)
         boxes = boxes_as_numpy(gt)
+        for key in ('gt_masks', 'gt_ignore_flags'):
+            value = results.get(key, None)
+            if value is not None and len(value) != len(boxes):
+                raise ValueError(f'{key} has {len(value)} instances but '
+                                 f'gt_bboxes has {len(boxes)}: they must '
+                                 'be in step')
         warped = warp_boxes(boxes, plan.box_type, matrix, width, height,
                             clip=self.clip_border, hbox_mode=self.hbox_mode,
                             angle_version=self.angle_version,
@@ -229,7 +235,7 @@ class GTTransformer:
                             src_size[1])
         masks = results.get('gt_masks', None)
         to_hbox = (self.out_box_type or plan.box_type) == 'hbox'
-        if isinstance(masks, PolygonMasks) and len(masks) == len(boxes):
+        if isinstance(masks, PolygonMasks):
             plan.polys = self._plan_polygons(masks, matrix, width, height,
                                              src_size)
             if to_hbox and self.hbox_from_masks:
@@ -238,8 +244,8 @@ class GTTransformer:
                     self._hbox_from_pieces(warped, fit_hbox(vis, vcounts),
                                            vcounts >= 3, owner, vis_area,
                                            full, width, height)
-        elif isinstance(masks, BitmapMasks) and len(masks) == len(
-                boxes) and to_hbox and self.hbox_from_bitmaps:
+        elif isinstance(masks, BitmapMasks) and to_hbox and \
+                self.hbox_from_bitmaps:
             self._hbox_from_bitmaps(warped, masks, matrix, width, height,
                                     src_size)
         round_to_storage(warped, self.out_box_type or plan.box_type,
