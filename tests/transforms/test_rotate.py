@@ -371,3 +371,6 @@ def test_masks_and_flags_out_of_step_are_a_clear_error():
     res['gt_ignore_flags'] = np.zeros(5, bool)
     with pytest.raises(ValueError, match='gt_ignore_flags has 5'):
         SanitizeGT()(res)
+    res = _results(boxes, h=20, w=30, labels=[0, 1, 2])
+    with pytest.raises(ValueError, match='gt_bboxes_labels has 3'):
+        Rotate(30)(res)

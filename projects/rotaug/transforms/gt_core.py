@@ -26,6 +26,9 @@ INTERPOLATIONS = {
 }
 # keys that hold one entry per ground-truth instance in mmdet pipelines
 _SKIP_KEYS = ('gt_bboxes', 'gt_masks', 'gt_seg_map', 'gt_ignore_flags')
+# keys that are per-instance whatever their length (a wrong length is an
+# error, not a sign of an image-level field)
+_ALWAYS_INSTANCE_KEYS = ('gt_masks', 'gt_ignore_flags', 'gt_bboxes_labels')
 
 
 _NP_DTYPES = {torch.float32: np.float32, torch.float64: np.float64,
@@ -219,10 +222,10 @@ class GTTransformer:
             return plan
         plan.box_type = box_type_of(gt)
         boxes = boxes_as_numpy(gt)
-        for key in ('gt_masks', 'gt_ignore_flags'):
+        for key in _ALWAYS_INSTANCE_KEYS + self.instance_keys:
             value = results.get(key, None)
-            if value is not None and len(value) != len(boxes):
-                raise ValueError(f'{key} has {len(value)} instances but '
+            if value is not None and _length(value) != len(boxes):
+                raise ValueError(f'{key} has {_length(value)} instances but '
                                  f'gt_bboxes has {len(boxes)}: they must '
                                  'be in step')
         warped = warp_boxes(boxes, plan.box_type, matrix, width, height,
@@ -366,10 +369,10 @@ class GTTransformer:
     def _instance_keys(self, results: dict, n: int) -> List[str]:
         keys = []
         for key, value in results.items():
-            if key in _SKIP_KEYS:
+            if key in _SKIP_KEYS or value is None:
                 continue
-            if key in self.instance_keys or (key.startswith('gt_') and
-                                             _is_instance_array(value, n)):
+            if key in self.instance_keys or key in _ALWAYS_INSTANCE_KEYS or (
+                    key.startswith('gt_') and _is_instance_array(value, n)):
                 keys.append(key)
         for key in self.instance_keys:
             if key in results and key not in keys:
