@@ -374,3 +374,15 @@ def test_masks_and_flags_out_of_step_are_a_clear_error():
     res = _results(boxes, h=20, w=30, labels=[0, 1, 2])
     with pytest.raises(ValueError, match='gt_bboxes_labels has 3'):
         Rotate(30)(res)
+
+
+def test_annotations_turn_without_an_image():
+    boxes = rboxes([[60, 50, 20, 10, 0.3]])
+    with_img = Rotate(30, expand=True)(_results(boxes))
+    res = _results(rboxes([[60, 50, 20, 10, 0.3]]))
+    del res['img']
+    alone = Rotate(30, expand=True)(res)
+    assert 'img' not in alone
+    assert alone['img_shape'] == with_img['img_shape']
+    np.testing.assert_allclose(alone['gt_bboxes'].tensor.numpy(),
+                               with_img['gt_bboxes'].tensor.numpy())

@@ -33,7 +33,8 @@ class Rotate(BaseTransform):
 
     Required Keys:
 
-    - img
+    - img (optional when img_shape is given: then only the annotations
+      turn)
     - img_shape (optional: read from ``img`` when missing)
     - gt_bboxes (HorizontalBoxes | RotatedBoxes | QuadriBoxes | ndarray)
       (optional)
@@ -155,9 +156,10 @@ class Rotate(BaseTransform):
     def apply(self, results: dict, plan: GTPlan, angle: float) -> dict:
         """Carry out ``plan`` on ``results`` (pixels, boxes, fields)."""
         m, nw, nh = plan.matrix, plan.width, plan.height
-        results['img'] = self.gt.warp_image(results['img'], m, nw, nh,
-                                            self.interpolation,
-                                            self.img_border_value)
+        if results.get('img', None) is not None:  # else annotations only
+            results['img'] = self.gt.warp_image(results['img'], m, nw, nh,
+                                                self.interpolation,
+                                                self.img_border_value)
         if results.get('gt_masks', None) is not None:
             results['gt_masks'] = self.gt.warp_masks(results['gt_masks'], m,
                                                      nw, nh,
