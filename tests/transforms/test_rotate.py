@@ -386,3 +386,30 @@ def test_annotations_turn_without_an_image():
     assert alone['img_shape'] == with_img['img_shape']
     np.testing.assert_allclose(alone['gt_bboxes'].tensor.numpy(),
                                with_img['gt_bboxes'].tensor.numpy())
+
+
+def test_malformed_mask_polygons():
+    """A polygon of odd length is a clear error; a degenerate or
+    non-finite polygon carries no shape (the box rule applies) and a
+    non-finite one is left out of the output mask and counted."""
+    boxes = HorizontalBoxes(torch.tensor([[1.0, 1, 10, 10]]))
+    res = _results(boxes, h=20, w=30)
+    res['gt_masks'] = PolygonMasks([[np.arange(7.0)]], 20, 30)
+    with pytest.raises(ValueError, match='polygon 0 of instance 0 has 7'):
+        Rotate(30)(res)
+    res = _results(boxes, h=20, w=30)
+    nan_poly = np.array([1.0, 1, 10, 1, np.nan, 10])
+    good = np.array([2.0, 2, 8, 2, 8, 8])
+    res['gt_masks'] = PolygonMasks([[nan_poly, good]], 20, 30)
+    t = Rotate(0)
+    out = t(res)
+    np.testing.assert_allclose(out['gt_bboxes'].tensor.numpy(),
+                               [[2, 2, 8, 8]])
+    assert len(out['gt_masks'].masks[0]) == 1
+    assert np.isfinite(out['gt_masks'].masks[0][0]).all()
+    assert t.stats.extra['nonfinite_mask_polygons'] == 1
+    res = _results(boxes, h=20, w=30)
+    res['gt_masks'] = PolygonMasks([[np.array([1.0, 1, 10, 1])]], 20, 30)
+    out = Rotate(0)(res)  # a two-point polygon: the box rule
+    np.testing.assert_allclose(out['gt_bboxes'].tensor.numpy(),
+                               [[1, 1, 10, 10]])

@@ -96,8 +96,14 @@ def polygon_batch(masks: PolygonMasks) -> Tuple[np.ndarray, np.ndarray,
     """Flatten PolygonMasks into a padded batch ``(pts, counts, owner)``."""
     polys, owner = [], []
     for i, inst in enumerate(masks.masks):
-        for p in inst:
-            p = np.asarray(p, dtype=np.float64).reshape(-1, 2)
+        for j, p in enumerate(inst):
+            p = np.asarray(p, dtype=np.float64).reshape(-1)
+            if p.size % 2:
+                raise ValueError(
+                    f'gt_masks: polygon {j} of instance {i} has {p.size} '
+                    'coordinates; polygons are flat (x1, y1, x2, y2, ...) '
+                    'lists of an even length')
+            p = p.reshape(-1, 2)
             polys.append(p)
             owner.append(i)
     m = max((len(p) for p in polys), default=0)
@@ -312,8 +318,12 @@ class GTTransformer:
         its visible and whole area. Instances without pieces keep the box
         rule."""
         n = len(warped.visible)
+        # only pieces with an area carry a shape: an instance whose
+        # polygons are all degenerate or non-finite keeps the box rule
+        real = (full > 0) & np.isfinite(full)
         has = np.zeros(n, dtype=bool)
-        has[owner] = True
+        has[owner[real]] = True
+        ok = ok & real
         x1 = np.full(n, np.inf)
         y1 = np.full(n, np.inf)
         x2 = np.full(n, -np.inf)
@@ -324,8 +334,8 @@ class GTTransformer:
         np.maximum.at(y2, owner[ok], boxes[ok, 3])
         va = np.zeros(n)
         fa = np.zeros(n)
-        np.add.at(va, owner, vis_area)
-        np.add.at(fa, owner, full)
+        np.add.at(va, owner[real], vis_area[real])
+        np.add.at(fa, owner[real], full[real])
         seen = has & np.isfinite(x1)
         warped.boxes[seen] = np.stack([x1, y1, x2, y2], 1)[seen]
         ratio = np.where(fa > 0, va / np.maximum(fa, 1e-12), 0.0)
@@ -388,10 +398,17 @@ class GTTransformer:
         if isinstance(masks, PolygonMasks) and plan.polys is not None:
             vis, vcounts, owner, _, _ = plan.polys
             per_inst: List[list] = [[] for _ in range(len(masks))]
+            bad = 0
             for k in range(len(owner)):
                 if vcounts[k] >= 3:
-                    per_inst[owner[k]].append(
-                        vis[k, :vcounts[k]].reshape(-1).astype(np.float32))
+                    p = vis[k, :vcounts[k]].reshape(-1)
+                    if not np.isfinite(p).all():
+                        bad += 1  # a malformed polygon: left out, counted
+                        continue
+                    per_inst[owner[k]].append(p.astype(np.float32))
+            if bad:
+                self.stats.bump('nonfinite_mask_polygons', bad)
+                self.stats.maybe_log()
             kept = []
             for i in keep_idx:
                 kept.append(per_inst[i] or
