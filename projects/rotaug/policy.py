@@ -5,7 +5,8 @@
 condition                 outcome
 ========================  =====================================================
 non-finite coordinates    dropped (``nonfinite``)
-zero area                 dropped (``degenerate``)
+zero area                 dropped (``degenerate``); a flipped hbox (x2 < x1)
+                          or an rbox with a negative side has none
 visible < min_visible     dropped (``invisible``)
 visible < ignore_visible  kept, clipped, ``gt_ignore_flags`` set (``ignored``)
 w or h < min_size         dropped (``too_small``), measured after clipping

@@ -413,3 +413,16 @@ def test_malformed_mask_polygons():
     out = Rotate(0)(res)  # a two-point polygon: the box rule
     np.testing.assert_allclose(out['gt_bboxes'].tensor.numpy(),
                                [[1, 1, 10, 10]])
+
+
+def test_flipped_boxes_are_degenerate_not_turned_round():
+    t = SanitizeGT()
+    out = t(_results(HorizontalBoxes(torch.tensor([[10.0, 10, 1, 20],
+                                                   [1, 1, 20, 20]]))))
+    np.testing.assert_allclose(out['gt_bboxes'].tensor.numpy(),
+                               [[1, 1, 20, 20]])
+    assert t.stats.dropped == {'degenerate': 1}
+    t = Rotate(20)
+    out = t(_results(rboxes([[60, 50, -10, 5, 0], [60, 50, 10, 5, 0]])))
+    assert out['gt_bboxes_labels'].tolist() == [1]
+    assert t.stats.dropped == {'degenerate': 1}

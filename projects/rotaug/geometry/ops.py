@@ -274,12 +274,16 @@ def _inside_outside(poly: Array, w_b, h_b, xp):
 
 
 def _box_areas(boxes: Array, box_type: str, poly: Array) -> Array:
-    """Unsigned areas of the objects before mapping."""
+    """Areas of the objects before mapping. A flipped hbox (x2 < x1 or
+    y2 < y1) or an rbox with a negative side has none: it is degenerate
+    (dropped and counted, as mmdet and torchvision treat it), never
+    silently turned round. A qbox may run either way."""
     xp = namespace(boxes)
     if box_type == 'hbox':
-        return xp.abs((boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1]))
+        return (xp.maximum(boxes[:, 2] - boxes[:, 0], 0.0) *
+                xp.maximum(boxes[:, 3] - boxes[:, 1], 0.0))
     if box_type == 'rbox':
-        return xp.abs(boxes[:, 2] * boxes[:, 3])
+        return xp.maximum(boxes[:, 2], 0.0) * xp.maximum(boxes[:, 3], 0.0)
     return full_polygon_areas(poly)
 
 
