@@ -455,7 +455,8 @@ class GTTransformer:
                     np.zeros((0, height, width), dtype=arr.dtype), height,
                     width)
             # one instance at a time: no transposes of the (N, H, W) stack
-            # (ten times faster than warping it as an H x W x N image)
+            # (five times faster than warping it as an H x W x N image, on
+            # 50 masks of 1024 x 1024)
             out = np.empty((len(arr), int(height), int(width)), arr.dtype)
             for k in range(len(arr)):
                 out[k] = self.warp_image(arr[k], matrix, width, height,
