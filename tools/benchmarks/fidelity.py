@@ -22,7 +22,11 @@ convention, positive = clockwise). Reported per tool:
 
 Horizontal-box tools get only the object's horizontal box (the shape is
 unknown to them), except ``rotaug qbox -> hbox``, which carries the
-quadrilateral (what the HBB Faster R-CNN config does).
+quadrilateral (what the HBB Faster R-CNN config does), and ``rotaug hbox
+(bitmap masks)``, which also gets each object rasterised into a bitmap
+mask (pixel centres inside; what mmdet's LoadAnnotations loads): its box
+is exact for the pixels, so it differs from the polygon's tight box by the
+rasterisation only.
 
 ``--bounds`` adds what any rotated box could score against the same
 reference, on the objects rotaug rbox keeps: the smallest rectangle containing the visible part
@@ -190,10 +194,22 @@ def rect_bounds(vis, ids, best=False):
     return rows
 
 
+def raster(polys, shape):
+    """Bitmaps (N, H, W) of polygons in continuous pixel coordinates (a
+    pixel is set when its centre is inside; cv2 addresses centres)."""
+    import cv2
+    out = np.zeros((len(polys), ) + tuple(shape), np.uint8)
+    for k, p in enumerate(polys):
+        pts = np.round((np.asarray(p, np.float64) - 0.5) * 256)
+        cv2.fillPoly(out[k], [pts.astype(np.int32)], 1, shift=8)
+    return out
+
+
 def run_tools(rboxes, img, angle, expand):
     """Output (kept ids, boxes) per tool for one scene."""
     from mmdet.datasets.transforms import Rotate as MMDetRotate
     from mmdet.structures.bbox import HorizontalBoxes
+    from mmdet.structures.mask import BitmapMasks
     from mmrotate.datasets.transforms import Rotate as MMRotateRotate
     from mmrotate.structures.bbox import QuadriBoxes, RotatedBoxes
 
@@ -221,6 +237,13 @@ def run_tools(rboxes, img, angle, expand):
             res(QuadriBoxes(torch.from_numpy(polys.reshape(n, 8).copy())))))
     tools['rotaug hbox (ellipse)'] = out(Rotate(angle, expand=expand)(
         res(HorizontalBoxes(torch.from_numpy(hb.copy())))))
+    # the same horizontal boxes with bitmap masks of the objects (mmdet's
+    # LoadAnnotations default), rasterised by pixel centres
+    r = res(HorizontalBoxes(torch.from_numpy(hb.copy())))
+    r['gt_masks'] = BitmapMasks(raster(polys, img.shape[:2]),
+                                *img.shape[:2])
+    tools['rotaug hbox (bitmap masks)'] = out(Rotate(angle,
+                                                     expand=expand)(r))
     if not expand:
         tools['mmrotate Rotate rbox'] = out(MMRotateRotate(angle)(
             res(RotatedBoxes(torch.from_numpy(rboxes.copy())))))
