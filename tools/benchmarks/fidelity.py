@@ -28,11 +28,12 @@ mask (pixel centres inside; what mmdet's LoadAnnotations loads): its box
 is exact for the pixels, so it differs from the polygon's tight box by the
 rasterisation only.
 
-``--bounds`` adds what any rotated box could score against the same
-reference, on the objects rotaug rbox keeps: the smallest rectangle containing the visible part
-(its minimum-area rectangle: the best a box that covers the object can
-do), and the rectangle of highest IoU with it, found numerically
-(Nelder-Mead from that start; slow, needs scipy).
+``--bounds`` adds, on the objects rotaug rbox keeps, what rotated boxes
+could score against the same reference: the smallest rectangle containing
+each visible part (its minimum-area rectangle: the best any box that
+covers the object can do), and the rectangle of highest IoU with it that
+a local search finds (Nelder-Mead from two starts; an estimate of the
+best any rectangle can do; slow, needs scipy).
 """
 import argparse
 import sys
@@ -283,8 +284,9 @@ def main(argv=None) -> None:
                    help='share of objects placed across or beyond the '
                    'border (0: only the turn cuts objects)')
     p.add_argument('--bounds', action='store_true',
-                   help='add the best any rotated box could score '
-                   '(smallest containing / best-IoU rectangle; slow)')
+                   help='add what rotated boxes could score: the '
+                   'smallest containing rectangle and a searched '
+                   'best-IoU rectangle (slow)')
     a = p.parse_args(argv)
     import rotaug  # noqa: F401
     from mmengine.logging import MMLogger
