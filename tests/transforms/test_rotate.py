@@ -374,6 +374,10 @@ def test_masks_and_flags_out_of_step_are_a_clear_error():
     res = _results(boxes, h=20, w=30, labels=[0, 1, 2])
     with pytest.raises(ValueError, match='gt_bboxes_labels has 3'):
         Rotate(30)(res)
+    res = _results(boxes, h=20, w=30)
+    res['scores'] = np.zeros(4)  # named in instance_keys, wrong length
+    with pytest.raises(ValueError, match='scores has 4 instances'):
+        Rotate(30, instance_keys=['scores'])(res)
 
 
 def test_annotations_turn_without_an_image():

@@ -6,8 +6,8 @@ torchvision on the same scenes.
 
 Each scene holds oriented rectangles (a share ``--edge-share`` of them, a
 quarter by default, placed across or beyond the border; with 0 only the
-turn cuts objects); each scene is turned by a random angle. For every object the
-exact visible part of the turned object is computed with shapely (an
+turn cuts objects); each scene is turned by a random angle. For every
+object the exact visible part of the turned object is computed with shapely (an
 independent reference: rotation about the image centre, continuous pixel
 convention, positive = clockwise). Reported per tool:
 
@@ -155,15 +155,14 @@ def score(name, kept_ids, boxes, vis, frac, want_hbox):
                 invisible_kept=ghosts, degenerate=degenerate)
 
 
-def rect_bounds(vis, ids, best=False):
+def rect_bounds(vis, ids):
     """For the objects ``ids`` (those rotaug rbox kept, so that the means
     compare like with like): the smallest rectangle containing each
-    visible polygon, and with ``best`` the rectangle of highest IoU with
-    it (numerical); as (ids, rboxes) rows for :func:`score`."""
-    rows = {'bound: smallest containing rectangle': ([], [])}
-    if best:
-        from scipy.optimize import minimize
-        rows['bound: best-IoU rectangle (numerical)'] = ([], [])
+    visible polygon, and the rectangle of highest IoU with it that a local
+    search finds; as (ids, rboxes) rows for :func:`score`."""
+    from scipy.optimize import minimize
+    rows = {'bound: smallest containing rectangle': ([], []),
+            'bound: best-IoU rectangle (numerical)': ([], [])}
     for i in ids:
         v = vis[i]
         if v.is_empty or v.area <= 0:
@@ -174,8 +173,6 @@ def rect_bounds(vis, ids, best=False):
                    np.arctan2(e1[1], e1[0])]
         rows['bound: smallest containing rectangle'][0].append(i)
         rows['bound: smallest containing rectangle'][1].append(rb)
-        if not best:
-            continue
         if v.area < Polygon(rect_poly(rb)).area * (1 - 1e-9):
 
             def neg_iou(x, v=v):
@@ -304,8 +301,7 @@ def main(argv=None) -> None:
             total += int((frac > 0).sum())
             outputs = run_tools(rboxes, img, angle, expand)
             if a.bounds:
-                outputs.update(rect_bounds(
-                    vis, outputs['rotaug rbox'][0], best=True))
+                outputs.update(rect_bounds(vis, outputs['rotaug rbox'][0]))
             for name, (ids, boxes) in outputs.items():
                 t = tally.setdefault(name, dict(ids=[], boxes=[], vis=[],
                                                 frac=[]))

@@ -340,8 +340,7 @@ class GTTransformer:
         warped.boxes[seen] = np.stack([x1, y1, x2, y2], 1)[seen]
         ratio = np.where(fa > 0, va / np.maximum(fa, 1e-12), 0.0)
         warped.visible[has] = np.where(warped.finite[has], ratio[has], 0.0)
-        warped.widths[:] = warped.boxes[:, 2] - warped.boxes[:, 0]
-        warped.heights[:] = warped.boxes[:, 3] - warped.boxes[:, 1]
+        # the sides are measured when read, after round_to_storage
         ctr = (warped.boxes[:, :2] + warped.boxes[:, 2:]) / 2
         warped.centre_inside[:] = ((ctr[:, 0] >= 0) & (ctr[:, 1] >= 0)
                                    & (ctr[:, 0] <= width)
@@ -387,11 +386,8 @@ class GTTransformer:
         for key in self.instance_keys:
             if key in results and key not in keys:
                 keys.append(key)
-        for key in keys:
-            if _length(results[key]) != n:
-                raise ValueError(
-                    f'per-instance field {key!r} has {_length(results[key])}'
-                    f' entries but gt_bboxes has {n}')
+        # lengths: checked by plan() (gt_bboxes_labels, instance_keys) or
+        # equal to n by construction (the gt_* arrays found above)
         return keys
 
     def _select_masks(self, masks, plan: GTPlan, keep_idx: np.ndarray):
@@ -477,7 +473,7 @@ def _warp_via(img: np.ndarray, matrix, width, height, interpolation,
     if dt == np.bool_:
         out = GTTransformer.warp_image(img.view(np.uint8), matrix, width,
                                        height, interpolation, border_value)
-        return out >= 0.5 if out.dtype.kind == 'f' else out.astype(bool)
+        return out.astype(bool)  # uint8 in, uint8 out
     if dt.kind not in 'iuf':
         raise TypeError(f'rotaug cannot warp an image or map of dtype {dt}'
                         ' (expected a numeric or bool array)')
