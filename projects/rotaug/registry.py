@@ -1,9 +1,10 @@
 """Registries of scope ``rotaug``, children of MMRotate's.
 
 Any config may use ``type='rotaug.Name'`` once ``rotaug`` has been imported
-(``custom_imports=dict(imports=['rotaug'])``), or set ``default_scope='rotaug'``:
-names missing here are then looked up in MMRotate's registries, and through
-them in MMEngine's root (``mmdet.X`` prefixes keep working).
+(``custom_imports=dict(imports=['rotaug'])``), or set
+``default_scope='rotaug'``: names missing here are then looked up in
+MMRotate's registries, and through them in MMEngine's root (``mmdet.X``
+prefixes keep working).
 """
 from mmengine.registry import Registry
 from mmrotate.registry import DATASETS as MMROTATE_DATASETS

@@ -11,7 +11,8 @@ allow_mmengine_checkpoints()
 
 __all__ = [
     'allow_mmengine_checkpoints', 'mmengine_safe_globals',
-    'init_cpu_distributed', 'use_cpu_distributed', 'CPUDistributedDataParallel',
+    'init_cpu_distributed', 'use_cpu_distributed',
+    'CPUDistributedDataParallel',
     'NonFiniteLossHook', 'batch_image_ids', 'NonFiniteGuardOptimWrapper',
     'NonFiniteGuardAmpOptimWrapper'
 ]

@@ -1,10 +1,11 @@
 """Rotation matrices in mmdet's continuous pixel convention.
 
-Convention (pinned by tests): pixel ``i`` covers ``[i, i + 1)``, so an image of
-width ``w`` spans ``[0, w]`` and its centre is ``(w / 2, h / 2)``. Angles are in
-degrees, positive = clockwise on screen (y points down), as in MMRotate.
-OpenCV addresses pixel ``i`` by its centre, i.e. continuous ``i + 0.5``;
-:func:`to_cv2_affine` is the single place where the two are reconciled.
+Convention (pinned by tests): pixel ``i`` covers ``[i, i + 1)``, so an image
+of width ``w`` spans ``[0, w]`` and its centre is ``(w / 2, h / 2)``. Angles
+are in degrees, positive = clockwise on screen (y points down), as in
+MMRotate. OpenCV addresses pixel ``i`` by its centre, i.e. continuous
+``i + 0.5``; :func:`to_cv2_affine` is the single place where the two are
+reconciled.
 """
 import math
 from typing import Optional, Tuple

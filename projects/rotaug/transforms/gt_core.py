@@ -61,7 +61,8 @@ def box_type_of(boxes) -> str:
         return 'hbox'
     raise TypeError('gt_bboxes must be HorizontalBoxes, RotatedBoxes, '
                     'QuadriBoxes or an (N, 4) array of hboxes, got '
-                    f'{type(boxes).__name__} of shape {getattr(arr, "shape", None)}')
+                    f'{type(boxes).__name__} of shape '
+                    f'{getattr(arr, "shape", None)}')
 
 
 def storage_dtype(boxes):
@@ -415,7 +416,8 @@ class GTTransformer:
     # -------------------------------------------------------------- pixels
     @staticmethod
     def warp_image(img: np.ndarray, matrix: np.ndarray, width: int,
-                   height: int, interpolation: str, border_value) -> np.ndarray:
+                   height: int, interpolation: str,
+                   border_value) -> np.ndarray:
         """Warp an (H, W) or (H, W, C) array with OpenCV. Dtypes OpenCV
         cannot warp (bool, int8, int32, int64, uint32, float16, ...) are
         warped through a wider type and returned in their own (integers
