@@ -11,7 +11,7 @@ from mmdet.structures.mask import BitmapMasks, PolygonMasks
 from mmrotate.structures.bbox import QuadriBoxes, RotatedBoxes
 
 from rotaug.geometry import box_sides
-from rotaug.transforms import Rotate, SanitizeGT
+from rotaug.transforms import RandomRotate, Rotate, SanitizeGT
 
 coord = st.one_of(
     st.floats(-300, 300, allow_nan=False, width=32),
@@ -40,8 +40,11 @@ def scenes(draw, box_type):
                            st.sampled_from([0.0, 90.0, -90.0, 180.0])))
     expand = draw(st.booleans())
     min_size = draw(st.sampled_from([0.0, 1.0, 2.5]))
-    sanitize = draw(st.booleans())
-    return rows, h, w, angle, expand, min_size, sanitize
+    # Rotate; SanitizeGT; RandomRotate, whose unrotated draws must give
+    # the same guarantee (seeded: half the images are not turned)
+    mode = draw(st.sampled_from(['rotate', 'sanitize', 'random']))
+    seed = draw(st.integers(0, 2**32 - 1))
+    return rows, h, w, angle, expand, min_size, (mode, seed)
 
 
 BOX_CLS = {'hbox': HorizontalBoxes, 'rbox': RotatedBoxes,
@@ -49,15 +52,19 @@ BOX_CLS = {'hbox': HorizontalBoxes, 'rbox': RotatedBoxes,
 DIM = {'hbox': 4, 'rbox': 5, 'qbox': 8}
 
 
-def check(box_type, rows, h, w, angle, expand, min_size, sanitize):
+def check(box_type, rows, h, w, angle, expand, min_size, mode):
     boxes = BOX_CLS[box_type](torch.tensor(
         np.asarray(rows, np.float32).reshape(-1, DIM[box_type])))
     n = len(rows)
     res = dict(img=np.zeros((h, w, 3), np.uint8), img_shape=(h, w),
                gt_bboxes=boxes, gt_bboxes_labels=np.arange(n),
                gt_ignore_flags=np.zeros(n, bool), gt_ids=np.arange(n) * 10)
-    if sanitize:
+    mode, seed = mode
+    if mode == 'sanitize':
         t = SanitizeGT(min_size=min_size)
+    elif mode == 'random':
+        np.random.seed(seed)
+        t = RandomRotate(prob=0.5, expand=expand, min_size=min_size)
     else:
         t = Rotate(angle, expand=expand, min_size=min_size)
     out = t(res)

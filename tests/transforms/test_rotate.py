@@ -430,3 +430,81 @@ def test_flipped_boxes_are_degenerate_not_turned_round():
     out = t(_results(rboxes([[60, 50, -10, 5, 0], [60, 50, 10, 5, 0]])))
     assert out['gt_bboxes_labels'].tolist() == [1]
     assert t.stats.dropped == {'degenerate': 1}
+
+
+def _bad_scene():
+    """A NaN box, a zero-size box, a box seven eighths outside the image,
+    a box a third outside it and one inside (image 120 x 100)."""
+    return _results(HorizontalBoxes(torch.tensor(
+        [[np.nan, 0., 10., 10.], [20., 20., 20., 30.],
+         [-35., 10., 5., 30.], [100., 50., 130., 70.],
+         [30., 30., 60., 50.]])))
+
+
+@pytest.mark.parametrize('make', [
+    lambda **kw: RandomRotate(prob=0.0, **kw),
+    lambda **kw: RandomChoiceRotate(angles=[90], prob=0.0, **kw)])
+def test_unrotated_images_get_the_same_guarantee(make):
+    """With probability 1 - prob nothing turns, and the ground truths still
+    pass the policy: the output guarantee and the box type do not depend
+    on the draw (the batch path treats unrotated samples alike)."""
+    t = make()
+    res = _bad_scene()
+    img = res['img'].copy()
+    out = t(res)
+    assert 'homography_matrix' not in out
+    np.testing.assert_array_equal(out['img'], img)
+    b = out['gt_bboxes'].tensor.numpy()
+    np.testing.assert_allclose(b, [[100, 50, 120, 70], [30, 30, 60, 50]])
+    np.testing.assert_array_equal(out['gt_bboxes_labels'], [3, 4])
+    np.testing.assert_array_equal(out['gt_ignore_flags'], [False, False])
+    assert dict(t.stats.dropped) == dict(nonfinite=1, degenerate=1,
+                                         invisible=1)
+    # the box type is the one every turned image leaves with
+    out = make(out_box_type='hbox')(_results(rboxes([[60, 50, 20, 10,
+                                                      0.3]])))
+    assert isinstance(out['gt_bboxes'], HorizontalBoxes)
+    # False: untouched, as MMRotate leaves it
+    res = _bad_scene()
+    before = res['gt_bboxes'].tensor.clone()
+    out = make(sanitize_unrotated=False)(res)
+    assert torch.equal(torch.nan_to_num(out['gt_bboxes'].tensor),
+                       torch.nan_to_num(before))
+    assert len(out['gt_bboxes_labels']) == 5
+
+
+def test_images_left_unrotated_after_redraws_are_sanitized():
+    # only rotations that lose the object are drawn: the image is left
+    # unrotated, without a homography, its ground truths still clipped
+    res = _results(HorizontalBoxes(torch.tensor(
+        [[-2., 0., 6., 6.], [np.nan, 0., 1., 1.]])), h=100, w=120)
+    t = RandomChoiceRotate(angles=[45, -45], prob=1.0, max_redraws=3)
+    out = t(res)
+    assert t.stats.extra['left_unrotated'] == 1
+    assert 'homography_matrix' not in out
+    np.testing.assert_allclose(out['gt_bboxes'].tensor.numpy(),
+                               [[0, 0, 6, 6]])
+    assert t.stats.dropped['nonfinite'] == 1
+
+
+def test_bitmap_masks_do_not_move_boxes_without_a_turn():
+    """A bitmap mask rasterises the object its box was drawn around: with a
+    turn its pixels give the exact turned box, without one they add nothing
+    and the (clamped) box is kept."""
+    h, w = 40, 50
+    bits = np.zeros((1, h, w), np.uint8)
+    bits[0, 12:20, 10:31] = 1  # the pixels of the box (10.4, 12.2, 30.6, 19.7)
+    boxes = HorizontalBoxes(torch.tensor([[10.4, 12.2, 30.6, 19.7]]))
+    for t in (Rotate(0.0), SanitizeGT(), RandomRotate(prob=0.0)):
+        res = _results(boxes.clone(), h=h, w=w)
+        res['gt_masks'] = BitmapMasks(bits.copy(), h, w)
+        out = t(res)
+        np.testing.assert_allclose(out['gt_bboxes'].tensor.numpy(),
+                                   [[10.4, 12.2, 30.6, 19.7]], atol=1e-5)
+    res = _results(boxes.clone(), h=h, w=w)
+    res['gt_masks'] = BitmapMasks(bits.copy(), h, w)
+    out = Rotate(90.0, expand=True)(res)
+    got = out['gt_bboxes'].tensor.numpy()[0]
+    ys, xs = np.nonzero(out['gt_masks'].masks[0])
+    np.testing.assert_allclose(got, [xs.min(), ys.min(), xs.max() + 1,
+                                     ys.max() + 1], atol=1e-4)

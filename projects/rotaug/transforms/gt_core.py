@@ -194,8 +194,7 @@ class GTTransformer:
                  hbox_from_masks: bool = True,
                  instance_keys: Sequence[str] = (),
                  out_box_type: Optional[str] = None,
-                 stats_name: str = 'rotaug',
-                 hbox_from_bitmaps: Optional[bool] = None) -> None:
+                 stats_name: str = 'rotaug') -> None:
         if hbox_mode not in HBOX_MODES:
             raise ValueError(f'hbox_mode must be one of {HBOX_MODES}, got '
                              f'{hbox_mode!r}')
@@ -211,8 +210,6 @@ class GTTransformer:
         self.hbox_mode = hbox_mode
         self.angle_version = angle_version
         self.hbox_from_masks = hbox_from_masks
-        self.hbox_from_bitmaps = (hbox_from_masks if hbox_from_bitmaps is
-                                  None else hbox_from_bitmaps)
         self.instance_keys = tuple(instance_keys)
         self.stats = DropStats(name=stats_name)
 
@@ -255,7 +252,9 @@ class GTTransformer:
                                            vcounts >= 3, owner, vis_area,
                                            full, width, height)
         elif isinstance(masks, BitmapMasks) and to_hbox and \
-                self.hbox_from_bitmaps:
+                self.hbox_from_masks and not _is_identity(matrix):
+            # without a turn a bitmap adds nothing to the (clamped) box: its
+            # pixels only approximate the object the box was drawn around
             self._hbox_from_bitmaps(warped, masks, matrix, width, height,
                                     src_size)
         round_to_storage(warped, self.out_box_type or plan.box_type,
@@ -461,6 +460,10 @@ class GTTransformer:
                                          'nearest', border_value)
             return BitmapMasks(out, height, width)
         return masks
+
+
+def _is_identity(matrix) -> bool:
+    return bool(np.array_equal(np.asarray(matrix), np.eye(3)))
 
 
 _CV2_WARP_DTYPES = tuple(np.dtype(t) for t in (np.uint8, np.uint16,

@@ -79,7 +79,9 @@ class Rotate(BaseTransform):
         hbox_from_masks (bool): horizontal boxes of objects with masks
             are the exact box of the turned, clipped object: polygon masks
             by their polygons, bitmap masks by their pixels (each pixel a
-            unit square). Instances with an empty mask keep the box rule.
+            unit square; only when the image turns: without a turn the
+            pixels add nothing to the clamped box). Instances with an
+            empty mask keep the box rule.
         angle_version (str | None): regularise rboxes into 'le90', 'le135'
             or 'oc'. Default 'le90'.
         min_visible_ratio (float): drop objects less visible than this.
@@ -212,10 +214,13 @@ class Rotate(BaseTransform):
 class _RandomRotateBase(BaseTransform):
     """Shared logic: draw an angle, redraw when the rotation would remove
     every object of an image that had some (at most ``max_redraws`` times,
-    then leave the image unrotated), apply with a :class:`Rotate`."""
+    then leave the image unrotated), apply with a :class:`Rotate`. An image
+    left unrotated still has its ground truths put through the policy
+    (``sanitize_unrotated``), as the batch path does."""
 
     def __init__(self, rect_obj_labels: Optional[Sequence[int]],
-                 max_redraws: int, rotate_type: str, rotate_kwargs: dict):
+                 max_redraws: int, rotate_type: str, rotate_kwargs: dict,
+                 sanitize_unrotated: bool = True):
         if rotate_type not in _ROTATE_TYPES:
             raise ValueError(f'rotate_type must be one of {_ROTATE_TYPES} '
                              f'(rotaug always rotates with rotaug.Rotate), '
@@ -226,6 +231,7 @@ class _RandomRotateBase(BaseTransform):
         self.rect_obj_labels = (None if rect_obj_labels is None else
                                 [int(x) for x in rect_obj_labels])
         self.max_redraws = max_redraws
+        self.sanitize_unrotated = bool(sanitize_unrotated)
         self.rotate_type = rotate_type
         self.rotate_kwargs = dict(rotate_kwargs)
         self.rotate = Rotate(rotate_angle=0.0, **rotate_kwargs)
@@ -265,14 +271,31 @@ class _RandomRotateBase(BaseTransform):
                         break
                 else:
                     self.stats.bump('left_unrotated')
-                    angle = 0.0
-                    plan = rot.plan(results, 0.0)
+                    return self._leave_unrotated(results, base)
         rot.rotate_angle = angle
         return rot.apply(results, plan, angle)
+
+    def _leave_unrotated(self, results: dict,
+                         plan: Optional[GTPlan] = None) -> dict:
+        """The outcome without a turn: no pixel work and no homography;
+        with ``sanitize_unrotated`` the ground truths are clipped to the
+        image and kept, flagged or dropped by the same policy (and turned
+        into ``out_box_type``), so that every image leaves with the same
+        guarantee and box type, turned or not."""
+        if not self.sanitize_unrotated or \
+                results.get('gt_bboxes', None) is None:
+            return results
+        gt = self.rotate.gt
+        if plan is None:
+            h, w = image_size(results)
+            plan = gt.plan(results, np.eye(3), w, h)
+        gt.apply(results, plan)
+        return results
 
     def _repr_tail(self) -> str:
         return (f'rect_obj_labels={self.rect_obj_labels}, '
                 f'max_redraws={self.max_redraws}, '
+                f'sanitize_unrotated={self.sanitize_unrotated}, '
                 f'rotate={self.rotate._options_repr()}')
 
 
@@ -297,6 +320,12 @@ class RandomRotate(_RandomRotateBase):
             the guard off. MMRotate 0.x resampled the image instead; 1.x had
             no such guard.
         rotate_type (str): accepted for compatibility ('Rotate').
+        sanitize_unrotated (bool): an image that is not turned (with
+            probability ``1 - prob``) still has its ground truths clipped
+            to the image and kept, flagged or dropped by the policy, and
+            turned into ``out_box_type``: every image leaves with the same
+            guarantee. False leaves it untouched, as MMRotate does.
+            Default True.
         **rotate_kwargs: options of :class:`Rotate`.
     """
 
@@ -306,6 +335,7 @@ class RandomRotate(_RandomRotateBase):
                  rect_obj_labels: Optional[List[int]] = None,
                  max_redraws: int = 10,
                  rotate_type: str = 'Rotate',
+                 sanitize_unrotated: bool = True,
                  **rotate_kwargs) -> None:
         if not isinstance(prob, Number) or not 0 <= prob <= 1:
             raise ValueError(f'prob must lie in [0, 1], got {prob!r}')
@@ -315,7 +345,7 @@ class RandomRotate(_RandomRotateBase):
         self.prob = float(prob)
         self.angle_range = float(angle_range)
         super().__init__(rect_obj_labels, max_redraws, rotate_type,
-                         rotate_kwargs)
+                         rotate_kwargs, sanitize_unrotated)
 
     @cache_randomness
     def _is_rotate(self) -> bool:
@@ -333,7 +363,7 @@ class RandomRotate(_RandomRotateBase):
 
     def transform(self, results: dict) -> dict:
         if not self._is_rotate():
-            return results
+            return self._leave_unrotated(results)
         return self._rotate_with_redraw(results, self._draw(results))
 
     def __repr__(self) -> str:
@@ -354,8 +384,8 @@ class RandomChoiceRotate(_RandomRotateBase):
             no-rotation outcome).
         prob (float | list[float]): probability to rotate (split evenly
             over ``angles``) or one probability per angle.
-        rect_obj_labels, max_redraws, rotate_type, **rotate_kwargs: as
-            :class:`RandomRotate`.
+        rect_obj_labels, max_redraws, rotate_type, sanitize_unrotated,
+        **rotate_kwargs: as :class:`RandomRotate`.
     """
 
     def __init__(self,
@@ -364,6 +394,7 @@ class RandomChoiceRotate(_RandomRotateBase):
                  rect_obj_labels: Optional[List[int]] = None,
                  max_redraws: int = 10,
                  rotate_type: str = 'Rotate',
+                 sanitize_unrotated: bool = True,
                  **rotate_kwargs) -> None:
         if not isinstance(angles, (list, tuple)) or not angles or not all(
                 isinstance(a, Number) for a in angles):
@@ -385,7 +416,7 @@ class RandomChoiceRotate(_RandomRotateBase):
         self.angles = [float(a) for a in angles]
         self.prob = prob
         super().__init__(rect_obj_labels, max_redraws, rotate_type,
-                         rotate_kwargs)
+                         rotate_kwargs, sanitize_unrotated)
 
     @cache_randomness
     def _choice_angle(self) -> float:
@@ -411,7 +442,7 @@ class RandomChoiceRotate(_RandomRotateBase):
     def transform(self, results: dict) -> dict:
         angle = self._choice_angle()
         if angle == 0.0:
-            return results
+            return self._leave_unrotated(results)
         if self._has_rect_objects(results):
             angle = self._random_horizontal_angle()
         return self._rotate_with_redraw(results, angle)

@@ -61,9 +61,7 @@ class SanitizeGT(BaseTransform):
             clip_border=clip_border, hbox_mode='envelope',
             angle_version=angle_version, hbox_from_masks=True,
             instance_keys=instance_keys, out_box_type=out_box_type,
-            stats_name='SanitizeGT',
-            # without a turn a bitmap mask adds nothing to the clipped box
-            hbox_from_bitmaps=False)
+            stats_name='SanitizeGT')
 
     @property
     def stats(self):
