@@ -460,6 +460,8 @@ def test_unrotated_images_get_the_same_guarantee(make):
     np.testing.assert_array_equal(out['gt_ignore_flags'], [False, False])
     assert dict(t.stats.dropped) == dict(nonfinite=1, degenerate=1,
                                          invisible=1)
+    # logged under the transform's own name
+    assert t.stats.summary().startswith(type(t).__name__ + ':')
     # the box type is the one every turned image leaves with
     out = make(out_box_type='hbox')(_results(rboxes([[60, 50, 20, 10,
                                                       0.3]])))

@@ -235,6 +235,8 @@ class _RandomRotateBase(BaseTransform):
         self.rotate_type = rotate_type
         self.rotate_kwargs = dict(rotate_kwargs)
         self.rotate = Rotate(rotate_angle=0.0, **rotate_kwargs)
+        # drops are logged under this transform's name
+        self.rotate.stats.name = type(self).__name__
         self.horizontal_angles = list(HORIZONTAL_ANGLES)
 
     @property
