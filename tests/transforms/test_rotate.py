@@ -267,6 +267,10 @@ def test_angle_keys_are_wrapped():
     out = Rotate(30, angle_keys={'gt_angle': 180.0, 'heading': 360.0})(res)
     assert float(out['gt_angle']) == pytest.approx(20.0)
     assert float(out['heading']) == pytest.approx(20.0)
+    # an image left unrotated leaves its targets in the same range
+    res = dict(img_shape=(10, 10), heading=350.0)
+    out = RandomRotate(prob=0.0, angle_keys=['heading'])(res)
+    assert float(out['heading']) == pytest.approx(-10.0)
 
 
 @pytest.mark.parametrize('version', ['le90', 'le135', 'oc'])

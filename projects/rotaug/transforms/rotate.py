@@ -173,11 +173,16 @@ class Rotate(BaseTransform):
         self.gt.apply(results, plan)
         results['img_shape'] = (nh, nw)
         self._record_homography(results, m)
+        self.turn_angle_keys(results, angle)
+        return results
+
+    def turn_angle_keys(self, results: dict, angle: float) -> None:
+        """Add ``angle`` to the ``angle_keys`` targets and wrap them into
+        ``[-period / 2, period / 2)``."""
         for key, period in self.angle_keys.items():
             if key in results:
                 val = np.asarray(results[key], dtype=np.float64) + angle
                 results[key] = (val + period / 2) % period - period / 2
-        return results
 
     @staticmethod
     def _record_homography(results: dict, matrix: np.ndarray) -> None:
@@ -282,16 +287,18 @@ class _RandomRotateBase(BaseTransform):
         """The outcome without a turn: no pixel work and no homography;
         with ``sanitize_unrotated`` the ground truths are clipped to the
         image and kept, flagged or dropped by the same policy (and turned
-        into ``out_box_type``), so that every image leaves with the same
-        guarantee and box type, turned or not."""
-        if not self.sanitize_unrotated or \
-                results.get('gt_bboxes', None) is None:
+        into ``out_box_type``), and ``angle_keys`` wrapped into their
+        period, so that every image leaves in the same form, turned or
+        not."""
+        if not self.sanitize_unrotated:
             return results
         gt = self.rotate.gt
-        if plan is None:
-            h, w = image_size(results)
-            plan = gt.plan(results, np.eye(3), w, h)
-        gt.apply(results, plan)
+        if results.get('gt_bboxes', None) is not None:
+            if plan is None:
+                h, w = image_size(results)
+                plan = gt.plan(results, np.eye(3), w, h)
+            gt.apply(results, plan)
+        self.rotate.turn_angle_keys(results, 0.0)
         return results
 
     def _repr_tail(self) -> str:
@@ -324,10 +331,10 @@ class RandomRotate(_RandomRotateBase):
         rotate_type (str): accepted for compatibility ('Rotate').
         sanitize_unrotated (bool): an image that is not turned (with
             probability ``1 - prob``) still has its ground truths clipped
-            to the image and kept, flagged or dropped by the policy, and
-            turned into ``out_box_type``: every image leaves with the same
-            guarantee. False leaves it untouched, as MMRotate does.
-            Default True.
+            to the image and kept, flagged or dropped by the policy, turned
+            into ``out_box_type``, and its ``angle_keys`` wrapped into their
+            period: every image leaves in the same form. False leaves it
+            untouched, as MMRotate does. Default True.
         **rotate_kwargs: options of :class:`Rotate`.
     """
 
