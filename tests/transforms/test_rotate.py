@@ -304,6 +304,8 @@ def test_angle_version_of_the_output(version):
      'prob'),
     (dict(type='rotaug.RandomRotate', rotate_type='mmdet.Rotate'),
      'rotate_type'),
+    (dict(type='rotaug.RandomChoiceRotate', angles=[90],
+          sanitize_unrotated='no'), 'sanitize_unrotated'),
 ])
 def test_bad_arguments_fail_at_build_time(cfg, match):
     with pytest.raises(Exception, match=match):

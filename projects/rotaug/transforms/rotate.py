@@ -236,7 +236,10 @@ class _RandomRotateBase(BaseTransform):
         self.rect_obj_labels = (None if rect_obj_labels is None else
                                 [int(x) for x in rect_obj_labels])
         self.max_redraws = max_redraws
-        self.sanitize_unrotated = bool(sanitize_unrotated)
+        if not isinstance(sanitize_unrotated, bool):
+            raise ValueError('sanitize_unrotated must be True or False, got '
+                             f'{sanitize_unrotated!r}')
+        self.sanitize_unrotated = sanitize_unrotated
         self.rotate_type = rotate_type
         self.rotate_kwargs = dict(rotate_kwargs)
         self.rotate = Rotate(rotate_angle=0.0, **rotate_kwargs)
