@@ -214,6 +214,13 @@ class GTTransformer:
         self.stats = DropStats(name=stats_name)
 
     # ---------------------------------------------------------------- plan
+    def identity_plan(self, results: dict) -> GTPlan:
+        """The plan without a turn: the ground truths judged on the
+        image's own canvas (what :class:`SanitizeGT` and an unrotated draw
+        apply)."""
+        h, w = image_size(results)
+        return self.plan(results, np.eye(3), w, h)
+
     def plan(self, results: dict, matrix: np.ndarray, width: int,
              height: int, src_size: Optional[tuple] = None) -> GTPlan:
         """Compute the mapped boxes and the keep/ignore decisions (no pixel

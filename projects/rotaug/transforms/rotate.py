@@ -270,8 +270,7 @@ class _RandomRotateBase(BaseTransform):
         rot = self.rotate
         plan = rot.plan(results, angle)
         if self.max_redraws and plan.num_input and plan.num_kept == 0:
-            h, w = image_size(results)
-            base = rot.gt.plan(results, np.eye(3), w, h)
+            base = rot.gt.identity_plan(results)
             if base.num_kept > 0:
                 for _ in range(self.max_redraws):
                     self.stats.bump('angle_redraws')
@@ -297,10 +296,8 @@ class _RandomRotateBase(BaseTransform):
             return results
         gt = self.rotate.gt
         if results.get('gt_bboxes', None) is not None:
-            if plan is None:
-                h, w = image_size(results)
-                plan = gt.plan(results, np.eye(3), w, h)
-            gt.apply(results, plan)
+            gt.apply(results, plan if plan is not None else
+                     gt.identity_plan(results))
         self.rotate.turn_angle_keys(results, 0.0)
         return results
 

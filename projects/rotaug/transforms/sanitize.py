@@ -2,12 +2,11 @@
 without any rotation, for any MMDetection pipeline."""
 from typing import Optional, Sequence
 
-import numpy as np
 from mmcv.transforms import BaseTransform
 
 from ..policy import GTPolicy
 from ..registry import TRANSFORMS
-from .gt_core import GTTransformer, image_size
+from .gt_core import GTTransformer
 
 
 @TRANSFORMS.register_module()
@@ -71,9 +70,7 @@ class SanitizeGT(BaseTransform):
     def transform(self, results: dict) -> dict:
         if results.get('gt_bboxes', None) is None:
             return results
-        h, w = image_size(results)
-        plan = self.gt.plan(results, np.eye(3), int(w), int(h))
-        self.gt.apply(results, plan)
+        self.gt.apply(results, self.gt.identity_plan(results))
         return results
 
     def __repr__(self) -> str:
