@@ -15,7 +15,7 @@ from typing import Tuple
 
 from .backend import Array, namespace
 from .polygon import (cyclic_shift, enclosing_quads, masked_extent,
-                      simplify_polygons, twice_signed_areas)
+                      row_index, simplify_polygons, twice_signed_areas)
 
 BOX_DIMS = {'hbox': 4, 'rbox': 5, 'qbox': 8}
 ANGLE_VERSIONS = ('le90', 'le135', 'oc')
@@ -202,7 +202,7 @@ def fit_qbox(pts: Array, counts: Array, ref_quads: Array) -> Array:
     d = quads - ref_quads[:, :1]
     k = xp.argmin(d[..., 0]**2 + d[..., 1]**2, 1)[:, None]
     j = xp.arange(4, k)[None, :]
-    quads = quads[xp.arange(n, k)[:, None], (j + k) % 4]
+    quads = quads[row_index(quads, xp), (j + k) % 4]
     return quads.reshape(n, 8)
 
 
@@ -232,7 +232,7 @@ def qbox_sides(quads: Array) -> Tuple[Array, Array]:
     # zero-length sides have no direction: never the narrowest
     width = xp.where(has, width / ln, float('inf'))
     k = xp.argmin(width, 1)[:, None]
-    rows = xp.arange(quads.shape[0], quads)[:, None]
+    rows = row_index(quads, xp)
     w = width[rows, k][:, 0]
     w = xp.where(xp.isfinite(w), w, xp.zeros_like(w))
     return (length / ln)[rows, k][:, 0], w

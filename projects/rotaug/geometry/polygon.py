@@ -281,7 +281,8 @@ def _row(b, like: Array, xp):
 # whose removal adds the least area, until four remain. Every side of the
 # result lies on a side of the visible polygon, which it contains.
 
-def _rows(pts: Array, xp) -> Array:
+def row_index(pts: Array, xp) -> Array:
+    """Column (N, 1) of row numbers, to gather one entry per row."""
     return xp.arange(pts.shape[0], pts)[:, None]
 
 
@@ -290,7 +291,7 @@ def compact_polygons(pts: Array, keep: Array) -> Tuple[Array, Array]:
     in order; returns ``(pts, counts)``."""
     xp = namespace(pts)
     order = xp.stable_argsort(~keep, 1)
-    return pts[_rows(pts, xp), order], xp.to_int(xp.sum(keep, 1))
+    return pts[row_index(pts, xp), order], xp.to_int(xp.sum(keep, 1))
 
 
 def order_convex(pts: Array, valid: Array) -> Tuple[Array, Array]:
@@ -306,7 +307,7 @@ def order_convex(pts: Array, valid: Array) -> Tuple[Array, Array]:
     cy = xp.sum(pts[..., 1] * w, 1)[:, None] / cnt
     ang = xp.atan2(pts[..., 1] - cy, pts[..., 0] - cx)
     order = xp.argsort(xp.where(valid, ang, 10.0), 1)  # invalid last
-    return (pts[_rows(pts, xp), order],
+    return (pts[row_index(pts, xp), order],
             xp.to_int(xp.sum(valid, 1)))
 
 
@@ -318,7 +319,7 @@ def _ring(pts: Array, counts: Array, xp, before: int, after: int
     m = pts.shape[1]
     idx = xp.arange(m + before + after, counts)[None, :] - before
     safe = xp.maximum(counts, xp.ones_like(counts))[:, None]
-    return pts[_rows(pts, xp), idx % safe]
+    return pts[row_index(pts, xp), idx % safe]
 
 
 def _cross(a: Array, b: Array) -> Array:
@@ -375,11 +376,11 @@ def _split_longest_edge(pts: Array, counts: Array, xp) -> Array:
     e = q - p
     i = xp.argmin(-(e[..., 0]**2 + e[..., 1]**2), 1)[:, None]  # (N, 1)
     mid = (p + q) * 0.5
-    mid_i = mid[_rows(pts, xp), i]  # (N, 1, 2)
+    mid_i = mid[row_index(pts, xp), i]  # (N, 1, 2)
     j = xp.arange(4, counts)[None, :]
     src = xp.where(j <= i, j, j - 1)
     src = xp.minimum(src, 2 + xp.zeros_like(src))
-    out = xp.where((j == i + 1)[..., None], mid_i, p[_rows(pts, xp), src])
+    out = xp.where((j == i + 1)[..., None], mid_i, p[row_index(pts, xp), src])
     return out
 
 
@@ -431,7 +432,7 @@ def enclosing_quads(pts: Array, counts: Array
         ok = ok & ~stuck
         go = active & ~stuck
         rm = (i + 1) % xp.maximum(counts, xp.ones_like(counts))[:, None]
-        x_i = x[_rows(pts, xp), i]  # (N, 1, 2)
+        x_i = x[row_index(pts, xp), i]  # (N, 1, 2)
         moved = xp.where((idx == i)[..., None], x_i, pts)
         keep = ~(idx == rm) | ~go[:, None]
         new_pts, new_counts = compact_polygons(moved, keep & valid)
