@@ -43,8 +43,10 @@ def test_custom_imports_from_a_users_mmdet_config(tmp_path):
     cfg_file = tmp_path / 'user_cfg.py'
     cfg_file.write_text(
         "default_scope = 'mmdet'\n"
-        "custom_imports = dict(imports=['rotaug'], allow_failed_imports=False)\n"
-        "pipeline = [dict(type='rotaug.RandomRotate', prob=1.0, angle_range=30)]\n")
+        "custom_imports = dict(imports=['rotaug'], "
+        "allow_failed_imports=False)\n"
+        "pipeline = [dict(type='rotaug.RandomRotate', prob=1.0, "
+        "angle_range=30)]\n")
     cfg = Config.fromfile(str(cfg_file))
     init_default_scope(cfg.default_scope)
     from mmcv.transforms import Compose

@@ -55,9 +55,10 @@ def test_config_builds_model_and_pipelines(path):
 FAMILIES = {
     'oriented_rcnn': 'configs/demo/oriented-rcnn-le90_tiny_rr_synth.py',
     'roi_trans': 'configs/demo/roi-trans-le90_tiny_rr_synth.py',
-    'rotated_faster_rcnn':
-    'configs/rotated_faster_rcnn/rotated-faster-rcnn-le90_r50_fpn_rr-1x_dota.py',
-    'faster_rcnn_hbb': 'configs/faster_rcnn/faster-rcnn_r50_fpn_rr-1x_dota-hbb.py',
+    'rotated_faster_rcnn': ('configs/rotated_faster_rcnn/'
+                            'rotated-faster-rcnn-le90_r50_fpn_rr-1x_dota.py'),
+    'faster_rcnn_hbb': ('configs/faster_rcnn/'
+                        'faster-rcnn_r50_fpn_rr-1x_dota-hbb.py'),
 }
 
 

@@ -59,7 +59,8 @@ def make_scene(rng, w, h, n, edge_share=0.25):
             break
         edge = rng.random() < edge_share
         if edge:
-            cx = rng.choice([rng.uniform(-20, 20), rng.uniform(w - 20, w + 20)])
+            cx = rng.choice([rng.uniform(-20, 20),
+                             rng.uniform(w - 20, w + 20)])
             cy = rng.uniform(-20, h + 20)
             if rng.random() < 0.5:
                 cx, cy = rng.uniform(-20, w + 20), rng.choice(

@@ -32,7 +32,8 @@ import time
 
 HERE = osp.dirname(osp.abspath(__file__))
 ROOT = osp.dirname(osp.dirname(HERE))
-CONFIG = osp.join(ROOT, 'configs', 'demo', 'oriented-rcnn-le90_tiny_rr_synth.py')
+CONFIG = osp.join(ROOT, 'configs', 'demo',
+                  'oriented-rcnn-le90_tiny_rr_synth.py')
 VARIANTS = ('none', 'mmrotate', 'rotaug', 'batch')
 
 
