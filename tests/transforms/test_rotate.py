@@ -386,6 +386,32 @@ def test_masks_and_flags_out_of_step_are_a_clear_error():
         Rotate(30, instance_keys=['scores'])(res)
 
 
+def test_pixel_fields_of_another_size_are_a_clear_error():
+    # turned about another centre than the boxes, they would leave out of
+    # step: the transform refuses before it changes anything
+    boxes = HorizontalBoxes(torch.tensor([[10.0, 5, 20, 15]]))
+    res = _results(boxes, h=20, w=30)
+    res['img_shape'] = (18, 30)
+    with pytest.raises(ValueError, match=r'img_shape.*\(18, 30\).*'
+                       r'\(20, 30, 3\)'):
+        Rotate(30)(res)
+    res = _results(boxes, h=20, w=30)
+    res['gt_masks'] = BitmapMasks(np.ones((1, 20, 20), np.uint8), 20, 20)
+    img = res['img'].copy()
+    with pytest.raises(ValueError, match='gt_masks are 20x20 bitmaps but '
+                       'the image is 20x30'):
+        RandomRotate(prob=1.0)(res)
+    assert np.array_equal(res['img'], img)
+    res = _results(boxes, h=20, w=30)
+    res['gt_seg_map'] = np.zeros((20, 31), np.uint8)
+    with pytest.raises(ValueError, match=r'gt_seg_map has shape \(20, 31\)'):
+        Rotate(30)(res)
+    res = _results(boxes, h=20, w=30)
+    res['img'], res['img_shape'] = np.zeros((0, 30, 3), np.uint8), (0, 30)
+    with pytest.raises(ValueError, match=r'image of shape \(0, 30, 3\)'):
+        Rotate(30)(res)
+
+
 def test_annotations_turn_without_an_image():
     boxes = rboxes([[60, 50, 20, 10, 0.3]])
     with_img = Rotate(30, expand=True)(_results(boxes))

@@ -37,14 +37,44 @@ _NP_DTYPES = {torch.float32: np.float32, torch.float64: np.float64,
 
 def image_size(results: dict) -> Tuple[int, int]:
     """(height, width) of the image: ``img_shape``, or the shape of ``img``
-    where a pipeline has not set it."""
+    where a pipeline has not set it. The two must agree where both are
+    given (a transform that changed one and not the other would otherwise
+    put the pixels and the boxes out of step)."""
     shape = results.get('img_shape', None)
-    if shape is None and results.get('img', None) is not None:
-        shape = results['img'].shape
+    img = results.get('img', None)
+    if img is not None:
+        if img.ndim < 2 or img.shape[0] == 0 or img.shape[1] == 0:
+            raise ValueError('rotaug cannot turn an image of shape '
+                             f'{tuple(img.shape)}: it needs at least one '
+                             'row and one column')
+        if shape is not None and tuple(int(v) for v in shape[:2]) != \
+                tuple(img.shape[:2]):
+            raise ValueError(
+                f'results["img_shape"] is {tuple(shape)} but results["img"]'
+                f' has shape {tuple(img.shape)}: an earlier transform '
+                'changed one and not the other')
+        shape = img.shape
     if shape is None:
         raise KeyError('rotaug needs results["img_shape"] or results["img"] '
                        f'to know the image size; keys: {sorted(results)}')
     return int(shape[0]), int(shape[1])
+
+
+def check_pixel_fields(results: dict, height: int, width: int) -> None:
+    """Bitmap masks and the seg map are warped with the image's matrix:
+    they must have its size."""
+    masks = results.get('gt_masks', None)
+    if isinstance(masks, BitmapMasks):
+        got = tuple(masks.masks.shape[1:3])
+        if got != (height, width):
+            raise ValueError(f'gt_masks are {got[0]}x{got[1]} bitmaps but '
+                             f'the image is {height}x{width}: they must '
+                             'match to be turned with it')
+    seg = results.get('gt_seg_map', None)
+    if seg is not None and tuple(seg.shape[:2]) != (height, width):
+        raise ValueError(f'gt_seg_map has shape {tuple(seg.shape)} but the '
+                         f'image is {height}x{width}: they must match to be '
+                         'turned with it')
 
 
 def box_type_of(boxes) -> str:

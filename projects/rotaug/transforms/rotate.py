@@ -11,7 +11,8 @@ from mmcv.transforms.utils import cache_randomness
 from ..geometry import image_rotation
 from ..policy import GTPolicy
 from ..registry import TRANSFORMS
-from .gt_core import INTERPOLATIONS, GTPlan, GTTransformer, image_size
+from .gt_core import (INTERPOLATIONS, GTPlan, GTTransformer,
+                      check_pixel_fields, image_size)
 
 HORIZONTAL_ANGLES = (90, 180, -90, -180)
 _ROTATE_TYPES = ('Rotate', 'rotaug.Rotate', 'mmrotate.Rotate')
@@ -152,6 +153,7 @@ class Rotate(BaseTransform):
         """The homography, canvas and ground-truth decisions for ``angle``
         (no pixel work)."""
         h, w = image_size(results)
+        check_pixel_fields(results, h, w)
         matrix, (nw, nh) = image_rotation(w, h, angle, self.expand)
         return self.gt.plan(results, matrix, nw, nh, src_size=(w, h))
 
