@@ -2,13 +2,20 @@
 ``cv2.warpAffine``, measured in the same run on one thread.
 
     python tools/benchmarks/transform_speed.py [--size 1024] [--objects 200]
-        [--decode]
+        [--decode] [--floor]
 
 Prints ms per image and the ratio of each to the bare warp (the anchor).
 ``--decode`` puts each row in the context of a loading pipeline: every call
 first decodes the image from PNG bytes held in memory (what
 ``LoadImageFromFile`` does for DOTA's PNGs, less the disk), so the ratios
 show what the rotation adds to the cost of a training sample.
+``--floor`` adds a row that is not a transform but a yardstick: the least a
+numpy box path can do after the warp (turn the rbox centres with the core's
+:func:`apply_matrix`, add the angle, :func:`regularize_rboxes`, keep by
+centre, index the fields, wrap the result in ``RotatedBoxes``): no
+clipping, no visible fraction, no policy. What separates it from the bare
+warp is the part of the budget any numpy implementation spends before it
+clips anything.
 """
 import argparse
 import time
@@ -44,6 +51,8 @@ def main():
     p.add_argument('--angle', type=float, default=33.0)
     p.add_argument('--decode', action='store_true',
                    help='decode the image from PNG bytes in every call')
+    p.add_argument('--floor', action='store_true',
+                   help='add the row of the minimal numpy box path')
     args = p.parse_args()
     cv2.setNumThreads(1)
     torch.set_num_threads(1)
@@ -54,7 +63,8 @@ def main():
     from mmrotate.datasets.transforms import Rotate as MMRotateRotate
     from mmrotate.structures.bbox import QuadriBoxes, RotatedBoxes
 
-    from rotaug.geometry import image_rotation, rbox_to_poly, to_cv2_affine
+    from rotaug.geometry import (apply_matrix, image_rotation, rbox_to_poly,
+                                 regularize_rboxes, to_cv2_affine)
     from rotaug.transforms import Rotate
 
     rng = np.random.default_rng(0)
@@ -96,6 +106,31 @@ def main():
         ('mmdet Rotate hbox', mmd,
          lambda: (results(HorizontalBoxes(torch.from_numpy(hb.copy()))), )),
     ]
+    if args.floor:
+        turn = float(np.arctan2(m[1, 0], m[0, 0]))
+
+        def floor(res):
+            res['img'] = cv2.warpAffine(res['img'], m_cv, (w, h),
+                                        flags=cv2.INTER_LINEAR,
+                                        borderMode=cv2.BORDER_CONSTANT,
+                                        borderValue=0)
+            b = res['gt_bboxes'].tensor.numpy().astype(np.float64)
+            ctr = apply_matrix(b[:, None, :2], m)[:, 0]
+            out = regularize_rboxes(np.concatenate(
+                [ctr, b[:, 2:4], b[:, 4:5] + turn], 1), 'le90')
+            idx = np.flatnonzero((ctr[:, 0] >= 0) & (ctr[:, 1] >= 0)
+                                 & (ctr[:, 0] <= w) & (ctr[:, 1] <= h))
+            res['gt_bboxes'] = RotatedBoxes(
+                torch.as_tensor(out[idx], dtype=torch.float32))
+            for key in ('gt_bboxes_labels', 'gt_ignore_flags'):
+                res[key] = res[key][idx]
+            res['img_shape'] = (h, w)
+            res['homography_matrix'] = m.astype(np.float32)
+            return res
+
+        rows.insert(1, ('numpy floor rbox (no clipping)', floor,
+                        lambda: (results(RotatedBoxes(
+                            torch.from_numpy(rb.copy()))), )))
     if args.decode:
         png = cv2.imencode('.png', img)[1]
 
