@@ -141,3 +141,47 @@ def test_in_the_data_preprocessor():
 def test_bad_arguments(bad):
     with pytest.raises(ValueError):
         BatchRandomRotate(**bad)
+
+
+def test_masks_follow_as_in_the_per_image_path():
+    """Polygon masks come out as the per-image Rotate makes them (cut to
+    the image, turned, clipped; a non-finite polygon left out and counted
+    in the batch's stats); bitmap masks padded to the batch keep their
+    padding empty, as the image does."""
+    from mmdet.structures.mask import BitmapMasks, PolygonMasks
+    rng = np.random.default_rng(3)
+    inputs, samples, dicts = _make('hbox', rng)
+    angles = [33.0, -121.5, 90.0]
+    for ds, res in zip(samples, dicts):
+        h, w = ds.img_shape
+        boxes = res['gt_bboxes'].tensor.numpy().astype(np.float64)
+        polys = [[np.array([b[0], b[1], b[2], b[1], b[2], b[3]])]
+                 for b in boxes]
+        polys[0] = polys[0] + [np.array([1.0, 1, np.nan, 2, 3, 3])]
+        res['gt_masks'] = PolygonMasks(polys, h, w)
+        ds.gt_instances.masks = PolygonMasks(polys, h, w)
+    aug = BatchRandomRotate(max_redraws=0)
+    _, out = aug.rotate(inputs, samples, torch.tensor(angles))
+    assert aug.stats.extra['nonfinite_mask_polygons'] == 3
+    for ds, res, angle in zip(out, dicts, angles):
+        ref = Rotate(angle)(res)
+        pos = ~ref['gt_ignore_flags']
+        got = ds.gt_instances.masks.masks
+        want = [p for p, k in zip(ref['gt_masks'].masks, pos) if k]
+        assert len(got) == len(want) > 0
+        for g, r in zip(got, want):
+            assert len(g) == len(r)
+            for a, b in zip(g, r):
+                np.testing.assert_allclose(a, b, atol=1e-3)
+
+    inputs, samples, _ = _make('rbox', rng)
+    for ds in samples:
+        n = len(ds.gt_instances)
+        ds.gt_instances.masks = BitmapMasks(np.ones((n, ) + PAD, np.uint8),
+                                            *PAD)
+    _, out = aug.rotate(inputs, samples, torch.tensor(angles))
+    for ds in out:
+        h, w = ds.img_shape
+        m = ds.gt_instances.masks.masks
+        assert len(m) and m[:, :h, :w].any()
+        assert not m[:, h:].any() and not m[:, :, w:].any()

@@ -19,7 +19,8 @@ from mmdet.structures.mask import BitmapMasks, PolygonMasks
 from mmengine.structures import InstanceData
 from torch import Tensor, nn
 
-from ..geometry import ANGLE_VERSIONS, HBOX_MODES, round_to_storage, warp_boxes
+from ..geometry import (ANGLE_VERSIONS, HBOX_MODES, WarpedBoxes,
+                        round_to_storage, warp_boxes)
 from ..policy import DropStats, GTPolicy
 from ..registry import MODELS
 from ..transforms.gt_core import GTTransformer, box_type_of
@@ -80,8 +81,10 @@ class BatchRandomRotate(nn.Module):
     Args:
         prob, angle_range, rect_obj_labels, max_redraws: as
             :class:`~rotaug.transforms.RandomRotate`.
-        clip_border, hbox_mode, angle_version, min_visible_ratio,
-        ignore_visible_ratio, min_size: as :class:`~rotaug.transforms.Rotate`.
+        clip_border, hbox_mode, hbox_from_masks, angle_version,
+        min_visible_ratio, ignore_visible_ratio, min_size: as
+            :class:`~rotaug.transforms.Rotate` (the boxes of objects with
+            masks are refitted to them on the CPU, image by image).
         img_border_value (float): fill value of the (normalised) image.
         interpolation (str): 'bilinear' or 'nearest'.
     """
@@ -93,6 +96,7 @@ class BatchRandomRotate(nn.Module):
                  max_redraws: int = 10,
                  clip_border: bool = True,
                  hbox_mode: str = 'ellipse',
+                 hbox_from_masks: bool = True,
                  angle_version: Optional[str] = 'le90',
                  min_visible_ratio: float = 0.25,
                  ignore_visible_ratio: float = 0.5,
@@ -131,7 +135,9 @@ class BatchRandomRotate(nn.Module):
         # polygon / bitmap masks reuse the per-image machinery
         self._masks = GTTransformer(self.policy, clip_border=clip_border,
                                     hbox_mode=hbox_mode,
+                                    hbox_from_masks=hbox_from_masks,
                                     angle_version=angle_version)
+        self._masks.stats = self.stats  # mask counts land in ours
 
     # -------------------------------------------------------------- angles
     def draw_angles(self, data_samples: list, device) -> Tensor:
@@ -189,6 +195,9 @@ class BatchRandomRotate(nn.Module):
                             angle_version=self.angle_version,
                             src_width=shapes[owner, 1],
                             src_height=shapes[owner, 0])
+        if box_type == 'hbox':
+            self._refit_from_masks(warped, data_samples, counts, mats,
+                                   shapes)
         store = {
             ds.gt_instances.bboxes.dtype if hasattr(
                 ds.gt_instances.bboxes, 'dtype') else torch.float32
@@ -204,6 +213,32 @@ class BatchRandomRotate(nn.Module):
             per.append((warped.boxes[sl], keep[sl], ignore[sl]))
             start += n
         return mats, per, drops
+
+    def _refit_from_masks(self, warped, data_samples, counts, mats,
+                          shapes) -> None:
+        """Horizontal boxes of objects with masks become the exact box of
+        the turned, clipped mask, as in :class:`rotaug.transforms.Rotate`
+        (``hbox_from_masks``): the per-image machinery, image by image on
+        the CPU (masks live there)."""
+        if not self._masks.hbox_from_masks:
+            return
+        start = 0
+        for ds, n, m, shape in zip(data_samples, counts, mats, shapes):
+            sl = slice(start, start + n)
+            start += n
+            masks = ds.gt_instances.get('masks', None)
+            if not n or masks is None:
+                continue
+            h, w = (int(v) for v in shape.tolist())
+            sub = WarpedBoxes(*(t[sl].cpu().numpy().copy() for t in (
+                warped.boxes, warped.visible, warped.finite,
+                warped.centre_inside, warped.crossing, warped.area)), 'hbox')
+            self._masks.refit_from_masks(sub, masks, m.cpu().numpy(), w, h,
+                                         src_size=(w, h))
+            for name in ('boxes', 'visible', 'centre_inside'):
+                dst = getattr(warped, name)
+                dst[sl] = torch.as_tensor(getattr(sub, name),
+                                          device=dst.device)
 
     # -------------------------------------------------------------- forward
     def forward(self, inputs: Tensor,
@@ -331,22 +366,23 @@ class BatchRandomRotate(nn.Module):
 
     def _warp_masks(self, masks, m: np.ndarray, ds):
         """Masks follow their boxes: bitmaps are warped (nearest), polygons
-        are mapped and clipped exactly, by the per-image machinery."""
+        are mapped and clipped exactly, by the per-image machinery. Masks
+        padded to the batch keep their padding empty, as the image does."""
         h, w = ds.img_shape[:2]
         if isinstance(masks, BitmapMasks):
-            return self._masks.warp_masks(masks, m, masks.width,
-                                          masks.height, 0)
+            out = self._masks.warp_masks(masks, m, masks.width,
+                                         masks.height, 0)
+            out.masks[:, h:] = 0
+            out.masks[:, :, w:] = 0
+            return out
         if isinstance(masks, PolygonMasks):
-            vis, vcounts, owner, _, _ = self._masks._plan_polygons(
-                masks, m, w, h)
-            per_inst = [[] for _ in range(len(masks))]
-            for k in range(len(owner)):
-                if vcounts[k] >= 3:
-                    per_inst[owner[k]].append(
-                        vis[k, :vcounts[k]].reshape(-1).astype(np.float32))
-            return PolygonMasks(
-                [p or [np.zeros(6, np.float32)] for p in per_inst],
-                masks.height, masks.width)
+            # cut to the source image first, as the boxes and the
+            # per-image path are
+            polys = self._masks.plan_polygons(masks, m, w, h,
+                                              src_size=(w, h))
+            return self._masks.polygon_masks(polys, len(masks),
+                                             np.arange(len(masks)),
+                                             masks.height, masks.width)
         return masks
 
     def __repr__(self) -> str:
@@ -356,6 +392,7 @@ class BatchRandomRotate(nn.Module):
                 f'max_redraws={self.max_redraws}, '
                 f'clip_border={self.clip_border}, '
                 f'hbox_mode={self.hbox_mode!r}, '
+                f'hbox_from_masks={self._masks.hbox_from_masks}, '
                 f'angle_version={self.angle_version!r}, '
                 f'policy={self.policy}, '
                 f'img_border_value={self.img_border_value}, '

@@ -278,22 +278,12 @@ class GTTransformer:
                             src_height=None if src_size is None else
                             src_size[1])
         masks = results.get('gt_masks', None)
-        to_hbox = (self.out_box_type or plan.box_type) == 'hbox'
         if isinstance(masks, PolygonMasks):
-            plan.polys = self._plan_polygons(masks, matrix, width, height,
-                                             src_size)
-            if to_hbox and self.hbox_from_masks:
-                vis, vcounts, owner, vis_area, full = plan.polys
-                if len(owner):
-                    self._hbox_from_pieces(warped, fit_hbox(vis, vcounts),
-                                           vcounts >= 3, owner, vis_area,
-                                           full, width, height)
-        elif isinstance(masks, BitmapMasks) and to_hbox and \
-                self.hbox_from_masks and not _is_identity(matrix):
-            # without a turn a bitmap adds nothing to the (clamped) box: its
-            # pixels only approximate the object the box was drawn around
-            self._hbox_from_bitmaps(warped, masks, matrix, width, height,
-                                    src_size)
+            plan.polys = self.plan_polygons(masks, matrix, width, height,
+                                            src_size)
+        if (self.out_box_type or plan.box_type) == 'hbox':
+            self.refit_from_masks(warped, masks, matrix, width, height,
+                                  src_size, plan.polys)
         round_to_storage(warped, self.out_box_type or plan.box_type,
                          storage_dtype(gt))
         plan.warped = warped
@@ -301,11 +291,52 @@ class GTTransformer:
         plan.boxes = warped.boxes
         return plan
 
-    def _plan_polygons(self, masks: PolygonMasks, matrix, width, height,
-                       src_size=None):
+    def refit_from_masks(self, warped: WarpedBoxes, masks, matrix,
+                         width: int, height: int,
+                         src_size: Optional[tuple] = None,
+                         polys: Optional[tuple] = None) -> None:
+        """With ``hbox_from_masks``: refit the horizontal boxes ``warped``
+        (numpy, one row per instance of ``masks``) of objects with a mask
+        to the exact box of the turned, clipped object, and measure their
+        visible fraction on it: polygon masks by their polygons (``polys``:
+        :meth:`plan_polygons` of them, computed when None), bitmap masks by
+        their pixels (only when the image turns: without a turn the pixels
+        add nothing to the clamped box; they only approximate the object
+        the box was drawn around). Instances with an empty mask keep the
+        box rule."""
+        if not self.hbox_from_masks:
+            return
+        if isinstance(masks, PolygonMasks):
+            if polys is None:
+                polys = self.plan_polygons(masks, matrix, width, height,
+                                           src_size)
+            vis, vcounts, owner, vis_area, full, _ = polys
+            if len(owner):
+                self._hbox_from_pieces(warped, fit_hbox(vis, vcounts),
+                                       vcounts >= 3, owner, vis_area, full,
+                                       width, height)
+        elif isinstance(masks, BitmapMasks) and not _is_identity(matrix):
+            self._hbox_from_bitmaps(warped, masks, matrix, width, height,
+                                    src_size)
+
+    def plan_polygons(self, masks: PolygonMasks, matrix, width, height,
+                      src_size=None) -> tuple:
+        """Map the polygons of ``masks`` by ``matrix`` onto the canvas
+        ``width`` x ``height`` (cut to the source image ``src_size`` (w, h)
+        first when given, and to the canvas when clipping). Returns
+        ``(pts, counts, owner, visible_area, full_area, nonfinite)``: padded
+        polygons, their owning instance, their areas, and the number of
+        polygons with a non-finite coordinate (a malformed annotation:
+        given no vertices, so they carry no shape, and counted when the
+        masks are written, :meth:`polygon_masks`)."""
         pts, counts, owner = polygon_batch(masks)
         if len(pts) == 0:
-            return pts, counts, owner, np.zeros(0), np.zeros(0)
+            return pts, counts, owner, np.zeros(0), np.zeros(0), 0
+        finite = np.isfinite(pts).all((1, 2))
+        nonfinite = int((~finite).sum())
+        if nonfinite:
+            pts = np.where(finite[:, None, None], pts, 0.0)
+            counts = np.where(finite, counts, 0)
         if src_size is not None:
             # the parts outside the source image have no pixels to carry
             full = polygon_areas(pts, counts)
@@ -317,7 +348,7 @@ class GTTransformer:
                 pts, counts, width, height)
             if not self.clip_border:
                 vis, vcounts = pts, counts
-            return vis, vcounts, owner, vis_area, full
+            return vis, vcounts, owner, vis_area, full, nonfinite
         pts = apply_matrix(pts, matrix)
         if self.clip_border:
             vis, vcounts, vis_area, full = visible_polygons(
@@ -326,7 +357,7 @@ class GTTransformer:
             vis, vcounts = pts, counts
             full = polygon_areas(pts, counts)
             _, _, vis_area, _ = visible_polygons(pts, counts, width, height)
-        return vis, vcounts, owner, vis_area, full
+        return vis, vcounts, owner, vis_area, full, nonfinite
 
     def _hbox_from_bitmaps(self, warped: WarpedBoxes, masks: BitmapMasks,
                            matrix, width, height, src_size=None):
@@ -429,25 +460,34 @@ class GTTransformer:
 
     def _select_masks(self, masks, plan: GTPlan, keep_idx: np.ndarray):
         if isinstance(masks, PolygonMasks) and plan.polys is not None:
-            vis, vcounts, owner, _, _ = plan.polys
-            per_inst: List[list] = [[] for _ in range(len(masks))]
-            bad = 0
-            for k in range(len(owner)):
-                if vcounts[k] >= 3:
-                    p = vis[k, :vcounts[k]].reshape(-1)
-                    if not np.isfinite(p).all():
-                        bad += 1  # a malformed polygon: left out, counted
-                        continue
-                    per_inst[owner[k]].append(p.astype(np.float32))
-            if bad:
-                self.stats.bump('nonfinite_mask_polygons', bad)
-                self.stats.maybe_log()
-            kept = []
-            for i in keep_idx:
-                kept.append(per_inst[i] or
-                            [np.zeros(6, dtype=np.float32)])
-            return PolygonMasks(kept, plan.height, plan.width)
+            return self.polygon_masks(plan.polys, len(masks), keep_idx,
+                                      plan.height, plan.width)
         return masks[keep_idx]
+
+    def polygon_masks(self, polys: tuple, num: int, keep_idx: np.ndarray,
+                      height: int, width: int) -> PolygonMasks:
+        """The ``PolygonMasks`` of instances ``keep_idx`` (of ``num``) from
+        the mapped, clipped polygons of :meth:`plan_polygons`. An instance
+        keeps its polygons of three or more vertices; polygons with a
+        non-finite coordinate (left without vertices by
+        :meth:`plan_polygons`, or overflowing on the way) are left out and
+        counted as ``nonfinite_mask_polygons``; an instance left with none
+        gets the empty polygon mmdet uses (six zeros)."""
+        pts, counts, owner, _, _, bad = polys
+        per_inst: List[list] = [[] for _ in range(num)]
+        for k in range(len(owner)):
+            if counts[k] >= 3:
+                p = pts[k, :counts[k]].reshape(-1)
+                if not np.isfinite(p).all():
+                    bad += 1
+                    continue
+                per_inst[owner[k]].append(p.astype(np.float32))
+        if bad:
+            self.stats.bump('nonfinite_mask_polygons', bad)
+            self.stats.maybe_log()
+        return PolygonMasks(
+            [per_inst[i] or [np.zeros(6, dtype=np.float32)]
+             for i in keep_idx], height, width)
 
     # -------------------------------------------------------------- pixels
     @staticmethod
