@@ -444,6 +444,13 @@ def test_malformed_mask_polygons():
     assert len(out['gt_masks'].masks[0]) == 1
     assert np.isfinite(out['gt_masks'].masks[0][0]).all()
     assert t.stats.extra['nonfinite_mask_polygons'] == 1
+    # turned, the malformed polygon is counted too (not lost in clipping)
+    res = _results(boxes, h=20, w=30)
+    res['gt_masks'] = PolygonMasks([[nan_poly, good]], 20, 30)
+    t = Rotate(30)
+    out = t(res)
+    assert len(out['gt_masks'].masks[0]) == 1
+    assert t.stats.extra['nonfinite_mask_polygons'] == 1
     res = _results(boxes, h=20, w=30)
     res['gt_masks'] = PolygonMasks([[np.array([1.0, 1, 10, 1])]], 20, 30)
     out = Rotate(0)(res)  # a two-point polygon: the box rule
