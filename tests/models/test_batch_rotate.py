@@ -185,3 +185,33 @@ def test_masks_follow_as_in_the_per_image_path():
         m = ds.gt_instances.masks.masks
         assert len(m) and m[:, :h, :w].any()
         assert not m[:, h:].any() and not m[:, :, w:].any()
+
+
+def test_ignored_instances_turn_with_the_image():
+    """Instances that arrive ignored (``gt_ignore_flags``, COCO's crowd
+    regions, packed into ``ignored_instances``) turn, clip and drop with
+    the image, as the per-image path treats flagged ground truths: they
+    stay ignored, they do not keep their old place."""
+    rng = np.random.default_rng(4)
+    inputs, samples, dicts = _make('rbox', rng)
+    for ds, res in zip(samples, dicts):
+        flags = np.arange(len(res['gt_bboxes_labels'])) % 3 == 0
+        res['gt_ignore_flags'] = flags
+        gt = ds.gt_instances
+        ds.ignored_instances = gt[torch.from_numpy(flags)]
+        ds.gt_instances = gt[torch.from_numpy(~flags)]
+    angles = [33.0, -121.5, 90.0]
+    aug = BatchRandomRotate(max_redraws=0)
+    _, out = aug.rotate(inputs, samples, torch.tensor(angles))
+    for ds, res, angle in zip(out, dicts, angles):
+        ref = Rotate(angle)(res)
+        boxes = ref['gt_bboxes'].tensor.numpy()
+        labels, flags = ref['gt_bboxes_labels'], ref['gt_ignore_flags']
+        for inst, sel in ((ds.gt_instances, ~flags),
+                          (ds.ignored_instances, flags)):
+            order = np.argsort(inst.labels.numpy())
+            np.testing.assert_array_equal(inst.labels.numpy()[order],
+                                          labels[sel])
+            np.testing.assert_allclose(inst.bboxes.tensor.numpy()[order],
+                                       boxes[sel], atol=1e-3)
+        assert flags.any() and (~flags).any()

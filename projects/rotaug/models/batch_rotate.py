@@ -76,7 +76,9 @@ class BatchRandomRotate(nn.Module):
     mean colour). Ground truths (hbox, rbox, qbox; bitmap and polygon masks)
     are clipped, dropped or flagged ignore exactly as by
     :class:`rotaug.transforms.Rotate`; ignored ones move to
-    ``ignored_instances``. ``homography_matrix`` in the metainfo is updated.
+    ``ignored_instances``, and those that arrive there (flagged ignore in
+    the dataset, e.g. crowd regions) turn, clip and drop with the others
+    and stay ignored. ``homography_matrix`` in the metainfo is updated.
 
     Args:
         prob, angle_range, rect_obj_labels, max_redraws: as
@@ -253,6 +255,8 @@ class BatchRandomRotate(nn.Module):
         the redraw guard for images that would lose every object."""
         device = inputs.device
         angles = torch.as_tensor(angles, dtype=torch.float32).clone().cpu()
+        # instances that arrive ignored turn with the rest and stay ignored
+        arrived_ignored = [_merge_ignored(ds) for ds in data_samples]
         mats, per, drops = self.plan(data_samples, angles, device)
         if self.max_redraws and self._vanishing(per, angles):
             mats, per, drops = self._redraw(data_samples, angles, mats, per,
@@ -265,7 +269,7 @@ class BatchRandomRotate(nn.Module):
                 seen += len(keep)
                 kept += int(keep.sum())
                 ignored += int((keep & ignore).sum())
-            self._update_sample(ds, mats[i], per[i])
+            self._update_sample(ds, mats[i], per[i], arrived_ignored[i])
         self.stats.update(seen, kept, ignored, drops)
         return inputs, data_samples
 
@@ -336,18 +340,20 @@ class BatchRandomRotate(nn.Module):
         result[idx] = out.to(inputs.dtype)
         return result
 
-    def _update_sample(self, ds, matrix: Tensor, planned) -> None:
+    def _update_sample(self, ds, matrix: Tensor, planned,
+                       arrived_ignored: Tensor) -> None:
         m = matrix.detach().cpu().numpy()
         prev = ds.metainfo.get('homography_matrix', None)
         ds.set_metainfo(dict(homography_matrix=(
             m.astype(np.float32) if prev is None else
             m.astype(np.float32) @ np.asarray(prev, np.float32))))
-        if planned is None:
+        if planned is None:  # no instance in the whole batch
             return
-        boxes, keep, ignore = planned
         gt = ds.gt_instances
-        ign_idx = (keep & ignore).nonzero(as_tuple=True)[0]
-        pos_idx = (keep & ~ignore).nonzero(as_tuple=True)[0]
+        boxes, keep, ignore = planned
+        ignore = ignore | arrived_ignored.to(ignore.device)
+        ign_idx = (keep & ignore).nonzero(as_tuple=True)[0].cpu()
+        pos_idx = (keep & ~ignore).nonzero(as_tuple=True)[0].cpu()
         result = InstanceData(metainfo=gt.metainfo)
         for key, value in gt.items():
             if key == 'bboxes':
@@ -355,14 +361,9 @@ class BatchRandomRotate(nn.Module):
             elif key == 'masks':
                 value = self._warp_masks(value, m, ds)
             result[key] = value
-        gt = result
-        ignored = gt[ign_idx.cpu()] if len(ign_idx) else None
-        ds.gt_instances = gt[pos_idx.cpu()]
-        if ignored is not None:
-            if 'ignored_instances' in ds and len(ds.ignored_instances):
-                prev = ds.ignored_instances
-                ignored = InstanceData.cat([prev, _conform(ignored, prev)])
-            ds.ignored_instances = ignored
+        ds.gt_instances = result[pos_idx]
+        if len(ign_idx) or 'ignored_instances' in ds:
+            ds.ignored_instances = result[ign_idx]
 
     def _warp_masks(self, masks, m: np.ndarray, ds):
         """Masks follow their boxes: bitmaps are warped (nearest), polygons
@@ -410,10 +411,23 @@ def _like(template, data: Tensor):
     return data.to(torch.as_tensor(template).dtype)
 
 
-def _conform(new: InstanceData, ref: InstanceData) -> InstanceData:
-    """Keep only the fields of ``ref`` so that InstanceData.cat works."""
-    out = InstanceData(metainfo=new.metainfo)
-    for key in ref.keys():
-        if key in new:
-            out[key] = new[key]
-    return out
+def _merge_ignored(ds) -> Tensor:
+    """Append ``ds.ignored_instances`` (what arrived flagged ignore, e.g.
+    from ``gt_ignore_flags`` through ``PackDetInputs``) to
+    ``ds.gt_instances``, so that they turn and are judged with the others;
+    returns the mask of the instances that arrived ignored."""
+    gt = ds.gt_instances
+    ign = ds.get('ignored_instances', None)
+    if ign is None or len(ign) == 0:
+        return torch.zeros(len(gt), dtype=torch.bool)
+    if len(gt) == 0:
+        ds.gt_instances = ign
+        return torch.ones(len(ign), dtype=torch.bool)
+    if set(gt.keys()) != set(ign.keys()):
+        raise ValueError(
+            'BatchRandomRotate: gt_instances and ignored_instances must have '
+            f'the same fields to turn together, got {sorted(gt.keys())} and '
+            f'{sorted(ign.keys())}')
+    ds.gt_instances = InstanceData.cat([gt, ign])
+    return torch.cat([torch.zeros(len(gt), dtype=torch.bool),
+                      torch.ones(len(ign), dtype=torch.bool)])
