@@ -215,3 +215,31 @@ def test_ignored_instances_turn_with_the_image():
             np.testing.assert_allclose(inst.bboxes.tensor.numpy()[order],
                                        boxes[sel], atol=1e-3)
         assert flags.any() and (~flags).any()
+
+
+def test_semantic_map_turns_with_the_image():
+    """``gt_sem_seg`` (padded to the batch by the data preprocessor) turns
+    as the per-image path turns ``gt_seg_map``; its padding stays."""
+    from mmengine.structures import PixelData
+    rng = np.random.default_rng(5)
+    inputs, samples, dicts = _make('rbox', rng)
+    angles = [33.0, -121.5, 0.0]
+    before = []
+    for ds, res in zip(samples, dicts):
+        h, w = ds.img_shape
+        seg = rng.integers(0, 9, (h, w)).astype(np.uint8)
+        before.append(seg.copy())
+        res['gt_seg_map'] = seg
+        padded = np.full((1, ) + PAD, 255, np.uint8)
+        padded[0, :h, :w] = seg
+        ds.gt_sem_seg = PixelData(sem_seg=torch.from_numpy(padded))
+    _, out = BatchRandomRotate(max_redraws=0).rotate(
+        inputs, samples, torch.tensor(angles))
+    for ds, res, angle in zip(out, dicts, angles):
+        h, w = ds.img_shape
+        got = ds.gt_sem_seg.sem_seg.numpy()[0]
+        ref = Rotate(angle)(res)['gt_seg_map']
+        np.testing.assert_array_equal(got[:h, :w], ref)
+        assert (got[h:] == 255).all() and (got[:, w:] == 255).all()
+    first = out[0].gt_sem_seg.sem_seg.numpy()[0, :100, :120]
+    assert not np.array_equal(first, before[0])

@@ -73,8 +73,9 @@ class BatchRandomRotate(nn.Module):
     image turns about the centre of its own ``img_shape``; the canvas keeps
     its size (``img_shape``/``pad_shape`` unchanged); pixels coming from
     outside the image are ``img_border_value`` (in normalised units: 0 is the
-    mean colour). Ground truths (hbox, rbox, qbox; bitmap and polygon masks)
-    are clipped, dropped or flagged ignore exactly as by
+    mean colour); a semantic map (``gt_sem_seg``) turns with nearest
+    interpolation. Ground truths (hbox, rbox, qbox; bitmap and polygon
+    masks) are clipped, dropped or flagged ignore exactly as by
     :class:`rotaug.transforms.Rotate`; ignored ones move to
     ``ignored_instances``, and those that arrive there (flagged ignore in
     the dataset, e.g. crowd regions) turn, clip and drop with the others
@@ -89,6 +90,9 @@ class BatchRandomRotate(nn.Module):
             masks are refitted to them on the CPU, image by image).
         img_border_value (float): fill value of the (normalised) image.
         interpolation (str): 'bilinear' or 'nearest'.
+        seg_ignore_label (int): fill value of a semantic map
+            (``gt_sem_seg``), which turns with nearest interpolation, as in
+            :class:`~rotaug.transforms.Rotate`.
     """
 
     def __init__(self,
@@ -104,7 +108,8 @@ class BatchRandomRotate(nn.Module):
                  ignore_visible_ratio: float = 0.5,
                  min_size: float = 1.0,
                  img_border_value: float = 0.0,
-                 interpolation: str = 'bilinear') -> None:
+                 interpolation: str = 'bilinear',
+                 seg_ignore_label: int = 255) -> None:
         super().__init__()
         if not isinstance(prob, Number) or not 0 <= prob <= 1:
             raise ValueError(f'prob must lie in [0, 1], got {prob!r}')
@@ -133,6 +138,7 @@ class BatchRandomRotate(nn.Module):
                                min_size)
         self.img_border_value = float(img_border_value)
         self.interpolation = interpolation
+        self.seg_ignore_label = int(seg_ignore_label)
         self.stats = DropStats(name='BatchRandomRotate')
         # polygon / bitmap masks reuse the per-image machinery
         self._masks = GTTransformer(self.policy, clip_border=clip_border,
@@ -347,6 +353,8 @@ class BatchRandomRotate(nn.Module):
         ds.set_metainfo(dict(homography_matrix=(
             m.astype(np.float32) if prev is None else
             m.astype(np.float32) @ np.asarray(prev, np.float32))))
+        if 'gt_sem_seg' in ds:
+            self._warp_sem_seg(ds, m)
         if planned is None:  # no instance in the whole batch
             return
         gt = ds.gt_instances
@@ -364,6 +372,22 @@ class BatchRandomRotate(nn.Module):
         ds.gt_instances = result[pos_idx]
         if len(ign_idx) or 'ignored_instances' in ds:
             ds.ignored_instances = result[ign_idx]
+
+    def _warp_sem_seg(self, ds, m: np.ndarray) -> None:
+        """The semantic map turns with its image (nearest, by the per-image
+        machinery); its padding beyond ``img_shape`` stays as it was."""
+        if np.array_equal(m, np.eye(3)):
+            return
+        seg = ds.gt_sem_seg.sem_seg
+        h, w = ds.img_shape[:2]
+        arr = seg.detach().cpu().numpy()
+        out = arr.copy()
+        for c in range(arr.shape[0]):
+            turned = self._masks.warp_image(arr[c], m, arr.shape[2],
+                                            arr.shape[1], 'nearest',
+                                            self.seg_ignore_label)
+            out[c, :h, :w] = turned[:h, :w]
+        ds.gt_sem_seg.sem_seg = torch.from_numpy(out).to(seg.device)
 
     def _warp_masks(self, masks, m: np.ndarray, ds):
         """Masks follow their boxes: bitmaps are warped (nearest), polygons
@@ -397,7 +421,8 @@ class BatchRandomRotate(nn.Module):
                 f'angle_version={self.angle_version!r}, '
                 f'policy={self.policy}, '
                 f'img_border_value={self.img_border_value}, '
-                f'interpolation={self.interpolation!r})')
+                f'interpolation={self.interpolation!r}, '
+                f'seg_ignore_label={self.seg_ignore_label})')
 
 
 def _tensor(boxes) -> Tensor:
