@@ -112,15 +112,20 @@ def test_redraw_and_rect_labels():
     assert set(angles.tolist()) <= {90.0, 180.0, -90.0, -180.0}
 
 
-def test_in_the_data_preprocessor():
+@pytest.mark.parametrize('box_type', ['rbox', 'qbox'])
+@pytest.mark.parametrize('boxtype2tensor', [False, True])
+def test_in_the_data_preprocessor(box_type, boxtype2tensor):
+    """In mmdet's DetDataPreprocessor, also with its default
+    ``boxtype2tensor=True``, which leaves plain tensors of 5 or 8 columns
+    (read as rbox, qbox) before the batch augments."""
     from mmdet.registry import MODELS
     from mmengine.registry import DefaultScope
     rng = np.random.default_rng(2)
-    _, samples, dicts = _make('rbox', rng)
+    _, samples, dicts = _make(box_type, rng)
     with DefaultScope.overwrite_default_scope('mmdet'):
         pre = MODELS.build(dict(
             type='DetDataPreprocessor', mean=[0, 0, 0], std=[1, 1, 1],
-            pad_size_divisor=32, boxtype2tensor=False,
+            pad_size_divisor=32, boxtype2tensor=boxtype2tensor,
             batch_augments=[dict(type='rotaug.BatchRandomRotate',
                                  prob=1.0)]))
     data = dict(inputs=[torch.from_numpy(d['img']).permute(2, 0, 1)
@@ -128,7 +133,10 @@ def test_in_the_data_preprocessor():
     out = pre(data, training=True)
     assert out['inputs'].shape[-2:] == (128, 128)
     for ds in out['data_samples']:
-        b = ds.gt_instances.bboxes.tensor
+        b = ds.gt_instances.bboxes
+        assert isinstance(b, torch.Tensor) == boxtype2tensor
+        b = b if boxtype2tensor else b.tensor
+        assert b.shape[1] == {'rbox': 5, 'qbox': 8}[box_type]
         assert torch.isfinite(b).all()
         assert 'homography_matrix' in ds.metainfo
     assert pre.batch_augments[0].stats.seen > 0

@@ -184,7 +184,7 @@ class BatchRandomRotate(nn.Module):
         if sum(counts) == 0:
             return mats, [None] * len(data_samples), {}
         box_types = {
-            box_type_of(ds.gt_instances.bboxes)
+            _box_type(ds.gt_instances.bboxes)
             for ds, n in zip(data_samples, counts) if n
         }
         if len(box_types) != 1:
@@ -434,6 +434,25 @@ def _like(template, data: Tensor):
     if isinstance(template, BaseBoxes):
         return type(template)(data.to(template.tensor.dtype))
     return data.to(torch.as_tensor(template).dtype)
+
+
+_TENSOR_BOX_TYPES = {4: 'hbox', 5: 'rbox', 8: 'qbox'}
+
+
+def _box_type(boxes) -> str:
+    """The box type of a sample's boxes: a box container, or a plain
+    tensor, as ``DetDataPreprocessor(boxtype2tensor=True)`` (mmdet's
+    default) leaves them before the batch augments, read by its width:
+    (N, 4) hbox, (N, 5) rbox, (N, 8) qbox."""
+    if isinstance(boxes, BaseBoxes):
+        return box_type_of(boxes)
+    if isinstance(boxes, Tensor) and boxes.ndim == 2 and \
+            boxes.shape[1] in _TENSOR_BOX_TYPES:
+        return _TENSOR_BOX_TYPES[boxes.shape[1]]
+    raise TypeError('BatchRandomRotate: gt_instances.bboxes must be a box '
+                    'container or an (N, 4|5|8) tensor (hbox, rbox, qbox), '
+                    f'got {type(boxes).__name__} of shape '
+                    f'{tuple(getattr(boxes, "shape", ()))}')
 
 
 def _merge_ignored(ds) -> Tensor:
