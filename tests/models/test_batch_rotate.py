@@ -195,6 +195,45 @@ def test_masks_follow_as_in_the_per_image_path():
         assert not m[:, h:].any() and not m[:, :, w:].any()
 
 
+def test_hboxes_refit_to_bitmap_masks_as_per_image():
+    """hbox_from_masks with bitmap masks: the batch path keeps the objects
+    the per-image Rotate keeps, with the same exact boxes of the turned
+    pixels (not the ellipse rule of the box alone)."""
+    from mmdet.structures.mask import BitmapMasks
+    rng = np.random.default_rng(6)
+    inputs, samples, dicts = _make('hbox', rng)
+    angles = [33.0, -121.5, 90.0]
+    for ds, res in zip(samples, dicts):
+        h, w = ds.img_shape
+        yy, xx = np.mgrid[0:h, 0:w] + 0.5
+        bits = []
+        for x1, y1, x2, y2 in res['gt_bboxes'].tensor.numpy():
+            # the ellipse inscribed in the box: the shape the box hides
+            cx, cy = (x1 + x2) / 2, (y1 + y2) / 2
+            rx, ry = max((x2 - x1) / 2, 1), max((y2 - y1) / 2, 1)
+            bits.append(((xx - cx) / rx)**2 + ((yy - cy) / ry)**2 <= 1)
+        masks = BitmapMasks(np.stack(bits).astype(np.uint8), h, w)
+        res['gt_masks'] = masks
+        ds.gt_instances.masks = masks
+    _, out = BatchRandomRotate(max_redraws=0).rotate(
+        inputs, samples, torch.tensor(angles))
+    plain = [Rotate(a, hbox_from_masks=False)(
+        {k: v for k, v in d.items() if k != 'gt_masks'})
+        for a, d in zip(angles, dicts)]
+    for ds, res, angle, alone in zip(out, dicts, angles, plain):
+        ref = Rotate(angle)(res)
+        pos = ~ref['gt_ignore_flags']
+        np.testing.assert_array_equal(ds.gt_instances.labels.numpy(),
+                                      ref['gt_bboxes_labels'][pos])
+        got = ds.gt_instances.bboxes.tensor.numpy()
+        np.testing.assert_allclose(got, ref['gt_bboxes'].tensor.numpy()[pos],
+                                   atol=1e-3)
+        # the masks made a difference: the box rule alone gives others
+        bare = alone['gt_bboxes'].tensor.numpy()[~alone['gt_ignore_flags']]
+        assert got.shape != bare.shape or not np.allclose(got, bare,
+                                                          atol=1e-2)
+
+
 def test_ignored_instances_turn_with_the_image():
     """Instances that arrive ignored (``gt_ignore_flags``, COCO's crowd
     regions, packed into ``ignored_instances``) turn, clip and drop with
