@@ -175,7 +175,9 @@ class BatchRandomRotate(nn.Module):
     # ---------------------------------------------------------------- boxes
     def plan(self, data_samples: list, angles: Tensor, device):
         """Warp every ground-truth box of the batch at once. Returns
-        ``(matrices (B,3,3), per-sample list of (boxes, keep, ignore))``."""
+        ``(matrices (B,3,3), per-sample list of (boxes, keep, ignore,
+        polys))``; ``polys``: the sample's mapped polygon masks when the
+        box refit computed them (reused for the masks), else None."""
         shapes = torch.tensor([ds.img_shape[:2] for ds in data_samples],
                               dtype=torch.float64, device=device)
         mats = rotation_matrices(angles.to(device), shapes[:, 1],
@@ -203,9 +205,10 @@ class BatchRandomRotate(nn.Module):
                             angle_version=self.angle_version,
                             src_width=shapes[owner, 1],
                             src_height=shapes[owner, 0])
+        polys = {}
         if box_type == 'hbox':
-            self._refit_from_masks(warped, data_samples, counts, mats,
-                                   shapes)
+            polys = self._refit_from_masks(warped, data_samples, counts,
+                                           mats, shapes)
         store = {
             ds.gt_instances.bboxes.dtype if hasattr(
                 ds.gt_instances.bboxes, 'dtype') else torch.float32
@@ -216,22 +219,26 @@ class BatchRandomRotate(nn.Module):
         keep, ignore, drops = self.policy.decide(warped)
         per = []
         start = 0
-        for n in counts:
+        for i, n in enumerate(counts):
             sl = slice(start, start + n)
-            per.append((warped.boxes[sl], keep[sl], ignore[sl]))
+            per.append((warped.boxes[sl], keep[sl], ignore[sl],
+                        polys.get(i)))
             start += n
         return mats, per, drops
 
     def _refit_from_masks(self, warped, data_samples, counts, mats,
-                          shapes) -> None:
+                          shapes) -> dict:
         """Horizontal boxes of objects with masks become the exact box of
         the turned, clipped mask, as in :class:`rotaug.transforms.Rotate`
         (``hbox_from_masks``): the per-image machinery, image by image on
-        the CPU (masks live there)."""
+        the CPU (masks live there). Returns the mapped polygons of each
+        sample with polygon masks, by sample index."""
+        polys = {}
         if not self._masks.hbox_from_masks:
-            return
+            return polys
         start = 0
-        for ds, n, m, shape in zip(data_samples, counts, mats, shapes):
+        for i, (ds, n, m, shape) in enumerate(
+                zip(data_samples, counts, mats, shapes)):
             sl = slice(start, start + n)
             start += n
             masks = ds.gt_instances.get('masks', None)
@@ -241,12 +248,18 @@ class BatchRandomRotate(nn.Module):
             sub = WarpedBoxes(*(t[sl].cpu().numpy().copy() for t in (
                 warped.boxes, warped.visible, warped.finite,
                 warped.centre_inside, warped.crossing, warped.area)), 'hbox')
-            self._masks.refit_from_masks(sub, masks, m.cpu().numpy(), w, h,
-                                         src_size=(w, h))
+            m = m.cpu().numpy()
+            if isinstance(masks, PolygonMasks):
+                polys[i] = self._masks.plan_polygons(masks, m, w, h,
+                                                     src_size=(w, h))
+            self._masks.refit_from_masks(sub, masks, m, w, h,
+                                         src_size=(w, h),
+                                         polys=polys.get(i))
             for name in ('boxes', 'visible', 'centre_inside'):
                 dst = getattr(warped, name)
                 dst[sl] = torch.as_tensor(getattr(sub, name),
                                           device=dst.device)
+        return polys
 
     # -------------------------------------------------------------- forward
     def forward(self, inputs: Tensor,
@@ -271,7 +284,7 @@ class BatchRandomRotate(nn.Module):
         seen = kept = ignored = 0
         for i, ds in enumerate(data_samples):
             if per[i] is not None:
-                _, keep, ignore = per[i]
+                _, keep, ignore, _ = per[i]
                 seen += len(keep)
                 kept += int(keep.sum())
                 ignored += int((keep & ignore).sum())
@@ -358,7 +371,7 @@ class BatchRandomRotate(nn.Module):
         if planned is None:  # no instance in the whole batch
             return
         gt = ds.gt_instances
-        boxes, keep, ignore = planned
+        boxes, keep, ignore, polys = planned
         ignore = ignore | arrived_ignored.to(ignore.device)
         ign_idx = (keep & ignore).nonzero(as_tuple=True)[0].cpu()
         pos_idx = (keep & ~ignore).nonzero(as_tuple=True)[0].cpu()
@@ -367,7 +380,7 @@ class BatchRandomRotate(nn.Module):
             if key == 'bboxes':
                 value = _like(gt.bboxes, boxes)
             elif key == 'masks':
-                value = self._warp_masks(value, m, ds)
+                value = self._warp_masks(value, m, ds, polys)
             result[key] = value
         ds.gt_instances = result[pos_idx]
         if len(ign_idx) or 'ignored_instances' in ds:
@@ -389,7 +402,7 @@ class BatchRandomRotate(nn.Module):
             out[c, :h, :w] = turned[:h, :w]
         ds.gt_sem_seg.sem_seg = torch.from_numpy(out).to(seg.device)
 
-    def _warp_masks(self, masks, m: np.ndarray, ds):
+    def _warp_masks(self, masks, m: np.ndarray, ds, polys=None):
         """Masks follow their boxes: bitmaps are warped (nearest), polygons
         are mapped and clipped exactly, by the per-image machinery. Masks
         padded to the batch keep their padding empty, as the image does."""
@@ -403,8 +416,9 @@ class BatchRandomRotate(nn.Module):
         if isinstance(masks, PolygonMasks):
             # cut to the source image first, as the boxes and the
             # per-image path are
-            polys = self._masks.plan_polygons(masks, m, w, h,
-                                              src_size=(w, h))
+            if polys is None:  # else mapped already by the box refit
+                polys = self._masks.plan_polygons(masks, m, w, h,
+                                                  src_size=(w, h))
             return self._masks.polygon_masks(polys, len(masks),
                                              np.arange(len(masks)),
                                              masks.height, masks.width)
