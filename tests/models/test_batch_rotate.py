@@ -61,6 +61,27 @@ def _make(box_type, rng):
     return torch.stack(imgs), samples, dicts
 
 
+def assert_as_per_image(ds, res: dict, angle: float, atol: float = 1e-3):
+    """The batch path's sample ``ds`` holds what the per-image
+    ``Rotate(angle)`` makes of ``res`` (labels unique per sample): the
+    same positives in the same order, the same ignored ones (in any
+    order: those that arrived ignored come after the others in the batch
+    path), finite boxes equal to ``atol``. Returns the per-image result."""
+    ref = Rotate(angle)(res)
+    boxes = ref['gt_bboxes'].tensor.numpy()
+    labels, flags = ref['gt_bboxes_labels'], ref['gt_ignore_flags']
+    for inst, sel, ordered in ((ds.gt_instances, ~flags, True),
+                               (ds.ignored_instances, flags, False)):
+        got_labels = inst.labels.numpy()
+        order = (np.arange(len(got_labels)) if ordered else
+                 np.argsort(got_labels))
+        np.testing.assert_array_equal(got_labels[order], labels[sel])
+        got = inst.bboxes.tensor.numpy()[order]
+        assert np.isfinite(got).all()
+        np.testing.assert_allclose(got, boxes[sel], atol=atol)
+    return ref
+
+
 @pytest.mark.parametrize('box_type', ['rbox', 'qbox', 'hbox'])
 def test_batch_matches_per_image_rotate(box_type):
     rng = np.random.default_rng(0)
@@ -172,7 +193,7 @@ def test_masks_follow_as_in_the_per_image_path():
     _, out = aug.rotate(inputs, samples, torch.tensor(angles))
     assert aug.stats.extra['nonfinite_mask_polygons'] == 3
     for ds, res, angle in zip(out, dicts, angles):
-        ref = Rotate(angle)(res)
+        ref = assert_as_per_image(ds, res, angle)
         pos = ~ref['gt_ignore_flags']
         got = ds.gt_instances.masks.masks
         want = [p for p, k in zip(ref['gt_masks'].masks, pos) if k]
@@ -221,13 +242,8 @@ def test_hboxes_refit_to_bitmap_masks_as_per_image():
         {k: v for k, v in d.items() if k != 'gt_masks'})
         for a, d in zip(angles, dicts)]
     for ds, res, angle, alone in zip(out, dicts, angles, plain):
-        ref = Rotate(angle)(res)
-        pos = ~ref['gt_ignore_flags']
-        np.testing.assert_array_equal(ds.gt_instances.labels.numpy(),
-                                      ref['gt_bboxes_labels'][pos])
+        assert_as_per_image(ds, res, angle)
         got = ds.gt_instances.bboxes.tensor.numpy()
-        np.testing.assert_allclose(got, ref['gt_bboxes'].tensor.numpy()[pos],
-                                   atol=1e-3)
         # the masks made a difference: the box rule alone gives others
         bare = alone['gt_bboxes'].tensor.numpy()[~alone['gt_ignore_flags']]
         assert got.shape != bare.shape or not np.allclose(got, bare,
@@ -251,16 +267,7 @@ def test_ignored_instances_turn_with_the_image():
     aug = BatchRandomRotate(max_redraws=0)
     _, out = aug.rotate(inputs, samples, torch.tensor(angles))
     for ds, res, angle in zip(out, dicts, angles):
-        ref = Rotate(angle)(res)
-        boxes = ref['gt_bboxes'].tensor.numpy()
-        labels, flags = ref['gt_bboxes_labels'], ref['gt_ignore_flags']
-        for inst, sel in ((ds.gt_instances, ~flags),
-                          (ds.ignored_instances, flags)):
-            order = np.argsort(inst.labels.numpy())
-            np.testing.assert_array_equal(inst.labels.numpy()[order],
-                                          labels[sel])
-            np.testing.assert_allclose(inst.bboxes.tensor.numpy()[order],
-                                       boxes[sel], atol=1e-3)
+        flags = assert_as_per_image(ds, res, angle)['gt_ignore_flags']
         assert flags.any() and (~flags).any()
 
 
