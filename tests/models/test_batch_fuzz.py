@@ -7,13 +7,10 @@ import numpy as np
 import pytest
 import torch
 from mmdet.structures import DetDataSample
-from mmdet.structures.bbox import HorizontalBoxes
 from mmengine.structures import InstanceData
-from mmrotate.structures.bbox import QuadriBoxes, RotatedBoxes
 
-from rotaug.geometry import rbox_to_poly
 from rotaug.models import BatchRandomRotate
-from test_batch_rotate import assert_as_per_image
+from test_batch_rotate import as_box_type, assert_as_per_image
 
 PAD = (96, 96)
 DIMS = {'hbox': 4, 'rbox': 5, 'qbox': 8}
@@ -26,13 +23,7 @@ def _boxes(rng, box_type, h, w, n):
     rb = np.c_[ctr, wh, rng.uniform(-4, 4, n)]
     if n and rng.random() < 0.3:
         rb[rng.integers(n), rng.integers(5)] = rng.choice([np.nan, np.inf])
-    if box_type == 'rbox':
-        data, cls = rb, RotatedBoxes
-    elif box_type == 'qbox':
-        data, cls = rbox_to_poly(rb).reshape(-1, 8), QuadriBoxes
-    else:
-        p = rbox_to_poly(rb)
-        data, cls = np.c_[p.min(1), p.max(1)], HorizontalBoxes
+    data, cls = as_box_type(rb, box_type)
     data = data.astype(np.float32).reshape(-1, DIMS[box_type])
     return torch.from_numpy(data), cls
 

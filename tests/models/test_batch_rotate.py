@@ -29,18 +29,22 @@ def _rboxes(rng, h, w, n=25):
     return np.c_[ctr, wh, rng.uniform(-np.pi, np.pi, n)]
 
 
+def as_box_type(rb: np.ndarray, box_type: str):
+    """Rotated boxes (N, 5) as ``box_type``: the data and its container
+    class (qbox: the corners; hbox: their horizontal box)."""
+    if box_type == 'rbox':
+        return rb, RotatedBoxes
+    p = rbox_to_poly(rb)
+    if box_type == 'qbox':
+        return p.reshape(-1, 8), QuadriBoxes
+    return np.c_[p.min(1), p.max(1)], HorizontalBoxes
+
+
 def _make(box_type, rng):
     imgs, samples, dicts = [], [], []
     for h, w in SHAPES:
         img = _smooth_image(rng, h, w)
-        rb = _rboxes(rng, h, w)
-        if box_type == 'rbox':
-            data, cls = rb, RotatedBoxes
-        elif box_type == 'qbox':
-            data, cls = rbox_to_poly(rb).reshape(-1, 8), QuadriBoxes
-        else:
-            p = rbox_to_poly(rb)
-            data, cls = np.c_[p.min(1), p.max(1)], HorizontalBoxes
+        data, cls = as_box_type(_rboxes(rng, h, w), box_type)
         labels = np.arange(len(data))
         ds = DetDataSample(metainfo=dict(img_shape=(h, w), pad_shape=PAD))
         ds.gt_instances = InstanceData(
