@@ -65,17 +65,20 @@ def _make(box_type, rng):
     return torch.stack(imgs), samples, dicts
 
 
-def assert_as_per_image(ds, res: dict, angle: float, atol: float = 1e-3):
+def assert_as_per_image(ds, res: dict, angle: float, atol: float = 1e-3,
+                        **rotate_kwargs):
     """The batch path's sample ``ds`` holds what the per-image
-    ``Rotate(angle)`` makes of ``res`` (labels unique per sample): the
-    same positives in the same order, the same ignored ones (in any
-    order: those that arrived ignored come after the others in the batch
-    path), finite boxes equal to ``atol``. Returns the per-image result."""
-    ref = Rotate(angle)(res)
+    ``Rotate(angle, **rotate_kwargs)`` makes of ``res`` (labels unique per
+    sample): the same positives in the same order, the same ignored ones
+    (in any order: those that arrived ignored come after the others in
+    the batch path), in the same box container, finite boxes equal to
+    ``atol``. Returns the per-image result."""
+    ref = Rotate(angle, **rotate_kwargs)(res)
     boxes = ref['gt_bboxes'].tensor.numpy()
     labels, flags = ref['gt_bboxes_labels'], ref['gt_ignore_flags']
     for inst, sel, ordered in ((ds.gt_instances, ~flags, True),
                                (ds.ignored_instances, flags, False)):
+        assert type(inst.bboxes) is type(ref['gt_bboxes'])
         got_labels = inst.labels.numpy()
         order = (np.arange(len(got_labels)) if ordered else
                  np.argsort(got_labels))
@@ -170,7 +173,10 @@ def test_in_the_data_preprocessor(box_type, boxtype2tensor):
 @pytest.mark.parametrize('bad', [dict(prob=2), dict(angle_range=0),
                                  dict(hbox_mode='x'),
                                  dict(angle_version='le45'),
-                                 dict(interpolation='cubic')])
+                                 dict(interpolation='cubic'),
+                                 dict(out_box_type='rbox'),
+                                 dict(angle_keys='heading'),
+                                 dict(angle_keys={'heading': 0})])
 def test_bad_arguments(bad):
     with pytest.raises(ValueError):
         BatchRandomRotate(**bad)
@@ -301,3 +307,64 @@ def test_semantic_map_turns_with_the_image():
         assert (got[h:] == 255).all() and (got[:, w:] == 255).all()
     first = out[0].gt_sem_seg.sem_seg.numpy()[0, :100, :120]
     assert not np.array_equal(first, before[0])
+
+
+@pytest.mark.parametrize('box_type', ['rbox', 'qbox'])
+def test_out_box_type_hbox_as_per_image(box_type):
+    """``out_box_type='hbox'``: oriented ground truths leave as the exact
+    horizontal boxes of the turned, clipped objects, as the per-image
+    ``Rotate(out_box_type='hbox')`` makes them (not the box of the turned
+    box's corners); plain tensors (``boxtype2tensor``) leave 4 wide."""
+    rng = np.random.default_rng(7)
+    inputs, samples, dicts = _make(box_type, rng)
+    angles = [33.0, -121.5, 90.0]
+    aug = BatchRandomRotate(max_redraws=0, out_box_type='hbox')
+    _, out = aug.rotate(inputs, samples, torch.tensor(angles))
+    for ds, res, angle in zip(out, dicts, angles):
+        assert_as_per_image(ds, res, angle, out_box_type='hbox')
+        assert isinstance(ds.gt_instances.bboxes, HorizontalBoxes)
+
+    _, samples, _ = _make(box_type, rng)
+    for ds in samples:
+        for inst in (ds.gt_instances, ds.ignored_instances):
+            inst.bboxes = inst.bboxes.tensor
+    _, out = aug.rotate(inputs, samples, torch.tensor(angles))
+    for ds in out:
+        for inst in (ds.gt_instances, ds.ignored_instances):
+            assert type(inst.bboxes) is torch.Tensor
+            assert inst.bboxes.shape[1] == 4
+    # a batch without any ground truth leaves in the output type too
+    _, samples, _ = _make(box_type, rng)
+    for ds in samples:
+        ds.gt_instances = ds.gt_instances[torch.zeros(
+            len(ds.gt_instances), dtype=torch.bool)]
+    _, out = aug.rotate(inputs, samples, torch.tensor(angles))
+    for ds in out:
+        for inst in (ds.gt_instances, ds.ignored_instances):
+            assert isinstance(inst.bboxes, HorizontalBoxes)
+            assert inst.bboxes.tensor.shape == (0, 4)
+
+
+def test_angle_keys_turn_as_per_image():
+    """``angle_keys`` in the samples' metainfo get each sample's rotation
+    and are wrapped into their period, as the per-image Rotate does with
+    the keys of its results (an unrotated sample: wrapped only)."""
+    rng = np.random.default_rng(8)
+    inputs, samples, dicts = _make('rbox', rng)
+    angles = [33.0, -121.5, 0.0]
+    keys = {'heading': 360.0, 'axis': 180.0}
+    values = [(170.0, 80.0), (-100.0, np.array([10.0, -85.0])),
+              (190.0, 95.0)]
+    for ds, res, (heading, axis) in zip(samples, dicts, values):
+        ds.set_metainfo(dict(heading=heading, axis=axis))
+        res.update(heading=heading, axis=axis)
+    aug = BatchRandomRotate(max_redraws=0, angle_keys=keys)
+    _, out = aug.rotate(inputs, samples, torch.tensor(angles))
+    for ds, res, angle in zip(out, dicts, angles):
+        ref = Rotate(angle, angle_keys=keys)(res)
+        for key, period in keys.items():
+            got = np.asarray(ds.metainfo[key])
+            np.testing.assert_allclose(got, ref[key])
+            assert ((got >= -period / 2) & (got < period / 2)).all()
+    np.testing.assert_allclose(out[0].metainfo['heading'], -157.0)
+    np.testing.assert_allclose(out[2].metainfo['axis'], -85.0)

@@ -9,12 +9,12 @@ vectorised in torch: no Python loop over boxes.
 """
 import math
 from numbers import Number
-from typing import List, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 import torch
 import torch.nn.functional as F
-from mmdet.structures.bbox import BaseBoxes
+from mmdet.structures.bbox import BaseBoxes, get_box_type
 from mmdet.structures.mask import BitmapMasks, PolygonMasks
 from mmengine.structures import InstanceData
 from torch import Tensor, nn
@@ -24,7 +24,8 @@ from ..geometry import (ANGLE_VERSIONS, HBOX_MODES, WarpedBoxes,
 from ..policy import DropStats, GTPolicy
 from ..registry import MODELS
 from ..transforms.gt_core import GTTransformer, box_type_of
-from ..transforms.rotate import HORIZONTAL_ANGLES
+from ..transforms.rotate import (HORIZONTAL_ANGLES, angle_key_periods,
+                                turned_angles)
 
 
 def rotation_matrices(angles_deg: Tensor, widths: Tensor,
@@ -93,6 +94,17 @@ class BatchRandomRotate(nn.Module):
         seg_ignore_label (int): fill value of a semantic map
             (``gt_sem_seg``), which turns with nearest interpolation, as in
             :class:`~rotaug.transforms.Rotate`.
+        out_box_type (str | None): 'hbox' turns rbox/qbox ground truths
+            into the exact horizontal box of each turned, clipped object
+            (:class:`~rotaug.transforms.Rotate`'s option: a horizontal
+            detector trained on oriented annotations keeps them oriented
+            until they turn). None keeps the input box type.
+        angle_keys (Sequence[str] | Dict[str, float]): image-level angle
+            targets (degrees) in each sample's metainfo (put there by
+            ``PackDetInputs(meta_keys=...)``): the sample's rotation is
+            added and the result wrapped into ``[-period / 2, period /
+            2)``, as :class:`~rotaug.transforms.Rotate` does with the keys
+            of its results.
     """
 
     def __init__(self,
@@ -109,7 +121,10 @@ class BatchRandomRotate(nn.Module):
                  min_size: float = 1.0,
                  img_border_value: float = 0.0,
                  interpolation: str = 'bilinear',
-                 seg_ignore_label: int = 255) -> None:
+                 seg_ignore_label: int = 255,
+                 out_box_type: Optional[str] = None,
+                 angle_keys: Union[Sequence[str], Dict[str, float]] = ()
+                 ) -> None:
         super().__init__()
         if not isinstance(prob, Number) or not 0 <= prob <= 1:
             raise ValueError(f'prob must lie in [0, 1], got {prob!r}')
@@ -125,6 +140,11 @@ class BatchRandomRotate(nn.Module):
         if not isinstance(max_redraws, int) or max_redraws < 0:
             raise ValueError(
                 f'max_redraws must be an int >= 0, got {max_redraws!r}')
+        if out_box_type not in (None, 'hbox'):
+            raise ValueError("out_box_type must be None or 'hbox', got "
+                             f'{out_box_type!r}')
+        self.out_box_type = out_box_type
+        self.angle_keys = angle_key_periods(angle_keys)
         self.prob = float(prob)
         self.angle_range = float(angle_range)
         self.rect_obj_labels = None if rect_obj_labels is None else [
@@ -199,14 +219,16 @@ class BatchRandomRotate(nn.Module):
         owner = torch.repeat_interleave(
             torch.arange(len(counts), device=device),
             torch.tensor(counts, device=device))
+        out_type = self.out_box_type or box_type
         warped = warp_boxes(boxes, box_type, mats[owner], shapes[owner, 1],
                             shapes[owner, 0], clip=self.clip_border,
                             hbox_mode=self.hbox_mode,
                             angle_version=self.angle_version,
+                            out_type=out_type,
                             src_width=shapes[owner, 1],
                             src_height=shapes[owner, 0])
         polys = {}
-        if box_type == 'hbox':
+        if out_type == 'hbox':
             polys = self._refit_from_masks(warped, data_samples, counts,
                                            mats, shapes)
         store = {
@@ -214,7 +236,7 @@ class BatchRandomRotate(nn.Module):
                 ds.gt_instances.bboxes, 'dtype') else torch.float32
             for ds, n in zip(data_samples, counts) if n
         }
-        round_to_storage(warped, box_type,
+        round_to_storage(warped, out_type,
                          store.pop() if len(store) == 1 else torch.float32)
         keep, ignore, drops = self.policy.decide(warped)
         per = []
@@ -289,6 +311,7 @@ class BatchRandomRotate(nn.Module):
                 kept += int(keep.sum())
                 ignored += int((keep & ignore).sum())
             self._update_sample(ds, mats[i], per[i], arrived_ignored[i])
+            self._turn_angle_keys(ds, float(angles[i]))
         self.stats.update(seen, kept, ignored, drops)
         return inputs, data_samples
 
@@ -369,6 +392,8 @@ class BatchRandomRotate(nn.Module):
         if 'gt_sem_seg' in ds:
             self._warp_sem_seg(ds, m)
         if planned is None:  # no instance in the whole batch
+            if self.out_box_type is not None:
+                self._retype_empty(ds)
             return
         gt = ds.gt_instances
         boxes, keep, ignore, polys = planned
@@ -378,13 +403,30 @@ class BatchRandomRotate(nn.Module):
         result = InstanceData(metainfo=gt.metainfo)
         for key, value in gt.items():
             if key == 'bboxes':
-                value = _like(gt.bboxes, boxes)
+                value = _like(gt.bboxes, boxes, self.out_box_type)
             elif key == 'masks':
                 value = self._warp_masks(value, m, ds, polys)
             result[key] = value
         ds.gt_instances = result[pos_idx]
         if len(ign_idx) or 'ignored_instances' in ds:
             ds.ignored_instances = result[ign_idx]
+
+    def _retype_empty(self, ds) -> None:
+        """Empty instances leave in ``out_box_type`` too (a batch without
+        ground truths has nothing to warp)."""
+        dim = {'hbox': 4}[self.out_box_type]
+        for name in ('gt_instances', 'ignored_instances'):
+            inst = ds.get(name, None)
+            if inst is None or 'bboxes' not in inst or \
+                    _tensor(inst.bboxes).shape[-1] == dim:
+                continue
+            empty = _tensor(inst.bboxes).new_zeros((0, dim))
+            inst.bboxes = _like(inst.bboxes, empty, self.out_box_type)
+
+    def _turn_angle_keys(self, ds, angle: float) -> None:
+        if self.angle_keys:
+            ds.set_metainfo(turned_angles(ds.metainfo, self.angle_keys,
+                                          angle))
 
     def _warp_sem_seg(self, ds, m: np.ndarray) -> None:
         """The semantic map turns with its image (nearest, by the per-image
@@ -436,7 +478,9 @@ class BatchRandomRotate(nn.Module):
                 f'policy={self.policy}, '
                 f'img_border_value={self.img_border_value}, '
                 f'interpolation={self.interpolation!r}, '
-                f'seg_ignore_label={self.seg_ignore_label})')
+                f'seg_ignore_label={self.seg_ignore_label}, '
+                f'out_box_type={self.out_box_type!r}, '
+                f'angle_keys={self.angle_keys})')
 
 
 def _tensor(boxes) -> Tensor:
@@ -444,9 +488,16 @@ def _tensor(boxes) -> Tensor:
         boxes)
 
 
-def _like(template, data: Tensor):
+def _like(template, data: Tensor, out_box_type: Optional[str] = None):
+    """``data`` in the container (and dtype) of ``template``; a box
+    container of type ``out_box_type`` when that is given and ``data``
+    changed type."""
     if isinstance(template, BaseBoxes):
-        return type(template)(data.to(template.tensor.dtype))
+        cls = type(template)
+        if out_box_type is not None and data.shape[-1] != \
+                template.tensor.shape[-1]:
+            _, cls = get_box_type(out_box_type)
+        return cls(data.to(template.tensor.dtype))
     return data.to(torch.as_tensor(template).dtype)
 
 

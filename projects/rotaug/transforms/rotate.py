@@ -18,6 +18,37 @@ HORIZONTAL_ANGLES = (90, 180, -90, -180)
 _ROTATE_TYPES = ('Rotate', 'rotaug.Rotate', 'mmrotate.Rotate')
 
 
+def angle_key_periods(angle_keys: Union[Sequence[str], Dict[str, float]]
+                      ) -> Dict[str, float]:
+    """``angle_keys`` as ``{key: period}`` (a list of keys means period
+    360), every period checked to be > 0."""
+    if isinstance(angle_keys, str):
+        raise ValueError('angle_keys must be a list of keys or a dict of '
+                         f'key -> period, got the string {angle_keys!r}')
+    if isinstance(angle_keys, dict):
+        periods = {k: float(v) for k, v in angle_keys.items()}
+    else:
+        periods = {k: 360.0 for k in angle_keys}
+    for k, p in periods.items():
+        if not p > 0:
+            raise ValueError(f'angle_keys[{k!r}]: period must be > 0, got '
+                             f'{p!r}')
+    return periods
+
+
+def turned_angles(values: dict, periods: Dict[str, float],
+                  angle: float) -> dict:
+    """The angle targets of ``values`` named in ``periods`` (degrees) with
+    ``angle`` added and wrapped into ``[-period / 2, period / 2)``; keys
+    that ``values`` lacks are left out."""
+    out = {}
+    for key, period in periods.items():
+        if key in values:
+            val = np.asarray(values[key], dtype=np.float64) + angle
+            out[key] = (val + period / 2) % period - period / 2
+    return out
+
+
 def _border_value(value) -> tuple:
     if isinstance(value, Number):
         return (float(value), ) * 3
@@ -129,13 +160,7 @@ class Rotate(BaseTransform):
         self.mask_border_value = int(mask_border_value)
         self.seg_ignore_label = int(seg_ignore_label)
         self.interpolation = interpolation
-        if isinstance(angle_keys, dict):
-            self.angle_keys = {k: float(v) for k, v in angle_keys.items()}
-        else:
-            self.angle_keys = {k: 360.0 for k in angle_keys}
-        for k, p in self.angle_keys.items():
-            if not p > 0:
-                raise ValueError(f'angle_keys[{k!r}]: period must be > 0')
+        self.angle_keys = angle_key_periods(angle_keys)
         self.gt = GTTransformer(
             GTPolicy(min_visible_ratio, ignore_visible_ratio, min_size),
             clip_border=clip_border, hbox_mode=hbox_mode,
@@ -181,10 +206,7 @@ class Rotate(BaseTransform):
     def turn_angle_keys(self, results: dict, angle: float) -> None:
         """Add ``angle`` to the ``angle_keys`` targets and wrap them into
         ``[-period / 2, period / 2)``."""
-        for key, period in self.angle_keys.items():
-            if key in results:
-                val = np.asarray(results[key], dtype=np.float64) + angle
-                results[key] = (val + period / 2) % period - period / 2
+        results.update(turned_angles(results, self.angle_keys, angle))
 
     @staticmethod
     def _record_homography(results: dict, matrix: np.ndarray) -> None:
