@@ -306,6 +306,9 @@ def test_angle_version_of_the_output(version):
      'rotate_type'),
     (dict(type='rotaug.RandomChoiceRotate', angles=[90],
           sanitize_unrotated='no'), 'sanitize_unrotated'),
+    (dict(type='rotaug.Rotate', angle_keys='heading'), 'angle_keys'),
+    (dict(type='rotaug.RandomRotate', angle_keys={'heading': -1}),
+     'period'),
 ])
 def test_bad_arguments_fail_at_build_time(cfg, match):
     with pytest.raises(Exception, match=match):
