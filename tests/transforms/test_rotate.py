@@ -11,6 +11,7 @@ from mmdet.structures.mask import BitmapMasks, PolygonMasks
 from mmengine.registry import build_from_cfg
 from mmrotate.structures.bbox import QuadriBoxes, RotatedBoxes
 
+from rotaug.geometry import rbox_to_poly
 from rotaug.registry import TRANSFORMS
 from rotaug.transforms import (RandomChoiceRotate, RandomRotate, Rotate,
                                SanitizeGT)
@@ -316,8 +317,31 @@ def test_bad_arguments_fail_at_build_time(cfg, match):
 
 
 def test_wrong_box_type_is_a_clear_error():
-    with pytest.raises(TypeError, match='gt_bboxes'):
+    with pytest.raises(TypeError, match=r'gt_bboxes.*shape \(2, 7\)'):
         Rotate(10)(_results(np.zeros((2, 7))))
+
+
+@pytest.mark.parametrize('box_type', ['rbox', 'qbox'])
+@pytest.mark.parametrize('plain', [np.asarray, torch.as_tensor])
+def test_plain_arrays_read_by_width(box_type, plain):
+    """Plain (N, 5) and (N, 8) arrays or tensors are rboxes and qboxes (as
+    the batch path reads them): they turn as the box containers do and
+    stay plain, of their dtype; with ``out_box_type='hbox'`` 4 wide."""
+    cls = {'rbox': RotatedBoxes, 'qbox': QuadriBoxes}[box_type]
+    rb = np.array([[60, 50, 20, 10, 0.3], [5, 5, 30, 12, -0.4],
+                   [200, 50, 10, 10, 0.0]], np.float32)
+    data = rb if box_type == 'rbox' else rbox_to_poly(rb).reshape(-1, 8)
+    for kwargs in ({}, dict(out_box_type='hbox')):
+        ref = Rotate(33, **kwargs)(_results(cls(torch.from_numpy(data))))
+        got = Rotate(33, **kwargs)(_results(plain(data)))
+        assert type(got['gt_bboxes']) is type(plain(data))
+        assert got['gt_bboxes'].dtype == plain(data).dtype
+        np.testing.assert_allclose(np.asarray(got['gt_bboxes']),
+                                   ref['gt_bboxes'].tensor.numpy(),
+                                   atol=1e-4)
+        np.testing.assert_array_equal(got['gt_bboxes_labels'],
+                                      ref['gt_bboxes_labels'])
+        assert 0 < len(got['gt_bboxes_labels']) < len(rb)
 
 
 def test_random_choice_rotate():

@@ -501,23 +501,16 @@ def _like(template, data: Tensor, out_box_type: Optional[str] = None):
     return data.to(torch.as_tensor(template).dtype)
 
 
-_TENSOR_BOX_TYPES = {4: 'hbox', 5: 'rbox', 8: 'qbox'}
-
-
 def _box_type(boxes) -> str:
     """The box type of a sample's boxes: a box container, or a plain
     tensor, as ``DetDataPreprocessor(boxtype2tensor=True)`` (mmdet's
-    default) leaves them before the batch augments, read by its width:
-    (N, 4) hbox, (N, 5) rbox, (N, 8) qbox."""
-    if isinstance(boxes, BaseBoxes):
+    default) leaves them before the batch augments, read by its width
+    (:func:`~rotaug.transforms.gt_core.box_type_of`)."""
+    try:
         return box_type_of(boxes)
-    if isinstance(boxes, Tensor) and boxes.ndim == 2 and \
-            boxes.shape[1] in _TENSOR_BOX_TYPES:
-        return _TENSOR_BOX_TYPES[boxes.shape[1]]
-    raise TypeError('BatchRandomRotate: gt_instances.bboxes must be a box '
-                    'container or an (N, 4|5|8) tensor (hbox, rbox, qbox), '
-                    f'got {type(boxes).__name__} of shape '
-                    f'{tuple(getattr(boxes, "shape", ()))}')
+    except TypeError as err:
+        raise TypeError(f'BatchRandomRotate: gt_instances.bboxes: {err}'
+                        ) from None
 
 
 def _merge_ignored(ds) -> Tensor:

@@ -77,22 +77,30 @@ def check_pixel_fields(results: dict, height: int, width: int) -> None:
                          'turned with it')
 
 
+_WIDTH_BOX_TYPES = {4: 'hbox', 5: 'rbox', 8: 'qbox'}
+
+
 def box_type_of(boxes) -> str:
-    """'hbox', 'rbox' or 'qbox' for a ``BaseBoxes`` or a plain (N, 4) array
-    (mmdet pipelines without ``box_type`` keep hboxes as arrays)."""
+    """'hbox', 'rbox' or 'qbox' for a ``BaseBoxes``, or for a plain array or
+    tensor read by its width: (N, 4) hbox (mmdet pipelines without
+    ``box_type`` keep hboxes so; an empty 1-D array counts as (0, 4)),
+    (N, 5) rbox, (N, 8) qbox (what ``boxtype2tensor`` leaves in the data
+    preprocessor)."""
     if isinstance(boxes, BaseBoxes):
         name, _ = get_box_type(type(boxes))
         if name not in ('hbox', 'rbox', 'qbox'):
             raise TypeError(f'rotaug cannot rotate boxes of type {name!r} '
                             f'({type(boxes).__name__})')
         return name
-    arr = np.asarray(boxes)
-    if arr.ndim == 2 and arr.shape[1] == 4:
+    shape = tuple(getattr(boxes, 'shape', None) or np.shape(boxes))
+    if len(shape) == 2 and shape[1] in _WIDTH_BOX_TYPES:
+        return _WIDTH_BOX_TYPES[shape[1]]
+    if shape == (0, ):
         return 'hbox'
     raise TypeError('gt_bboxes must be HorizontalBoxes, RotatedBoxes, '
-                    'QuadriBoxes or an (N, 4) array of hboxes, got '
-                    f'{type(boxes).__name__} of shape '
-                    f'{getattr(arr, "shape", None)}')
+                    'QuadriBoxes or a plain (N, 4 | 5 | 8) array (hbox, '
+                    f'rbox, qbox), got {type(boxes).__name__} of shape '
+                    f'{shape}')
 
 
 def storage_dtype(boxes):
@@ -108,7 +116,8 @@ def boxes_as_numpy(boxes) -> np.ndarray:
         return boxes.tensor.detach().cpu().numpy().astype(np.float64)
     if isinstance(boxes, torch.Tensor):
         return boxes.detach().cpu().numpy().astype(np.float64)
-    return np.asarray(boxes, dtype=np.float64).reshape(-1, 4)
+    arr = np.asarray(boxes, dtype=np.float64)
+    return arr.reshape(0, 4) if arr.shape == (0, ) else arr
 
 
 def boxes_like(template, data: np.ndarray):
@@ -424,11 +433,12 @@ class GTTransformer:
         n = plan.num_input
         keep_idx = np.flatnonzero(plan.keep)
         kept = plan.boxes[keep_idx]
-        if self.out_box_type == 'hbox' and plan.box_type != 'hbox':
+        if self.out_box_type == 'hbox' and plan.box_type != 'hbox' and \
+                isinstance(gt, BaseBoxes):
             _, hbox_cls = get_box_type('hbox')
             results['gt_bboxes'] = hbox_cls(torch.as_tensor(
                 kept, dtype=torch.float32))
-        else:
+        else:  # plain arrays stay plain (4 wide after out_box_type)
             results['gt_bboxes'] = boxes_like(gt, kept)
         flags = results.get('gt_ignore_flags', None)
         if flags is None:

@@ -68,8 +68,8 @@ class Rotate(BaseTransform):
     - img (optional when img_shape is given: then only the annotations
       turn)
     - img_shape (optional: read from ``img`` when missing)
-    - gt_bboxes (HorizontalBoxes | RotatedBoxes | QuadriBoxes | ndarray)
-      (optional)
+    - gt_bboxes (HorizontalBoxes | RotatedBoxes | QuadriBoxes, or a plain
+      array / tensor read by its width: 4 hbox, 5 rbox, 8 qbox) (optional)
     - gt_bboxes_labels, gt_ignore_flags and any other ``gt_*`` array with
       one entry per instance (optional)
     - gt_masks (BitmapMasks | PolygonMasks) (optional)

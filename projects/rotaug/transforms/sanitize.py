@@ -22,8 +22,8 @@ class SanitizeGT(BaseTransform):
     Required Keys:
 
     - img_shape (or img, whose shape is used when img_shape is missing)
-    - gt_bboxes (HorizontalBoxes | RotatedBoxes | QuadriBoxes | ndarray)
-      (optional)
+    - gt_bboxes (HorizontalBoxes | RotatedBoxes | QuadriBoxes, or a plain
+      array / tensor read by its width: 4 hbox, 5 rbox, 8 qbox) (optional)
     - gt_bboxes_labels, gt_ignore_flags, gt_masks and any other ``gt_*``
       array with one entry per instance (optional)
 
