@@ -9,6 +9,9 @@ import torch
 Array = Union[np.ndarray, torch.Tensor]
 
 
+_EPS: dict = {}
+
+
 class _NumpyNS:
     name = 'numpy'
 
@@ -25,7 +28,7 @@ class _NumpyNS:
         new = (slice(None), ) * axis + (None, )
         return np.concatenate([x[new] for x in xs], axis)
 
-    cat = staticmethod(lambda xs, axis=0: np.concatenate(xs, axis=axis))
+    cat = staticmethod(np.concatenate)
     where = staticmethod(np.where)
     cos = staticmethod(np.cos)
     sin = staticmethod(np.sin)
@@ -45,7 +48,6 @@ class _NumpyNS:
     clip = staticmethod(np.clip)
     zeros_like = staticmethod(np.zeros_like)
     ones_like = staticmethod(np.ones_like)
-    broadcast_to = staticmethod(np.broadcast_to)
     permute = staticmethod(lambda x, axes: x.transpose(axes))
 
     @staticmethod
@@ -83,7 +85,10 @@ class _NumpyNS:
 
     @staticmethod
     def eps(like: np.ndarray) -> float:
-        return float(np.finfo(like.dtype).eps)
+        dt = like.dtype
+        if dt not in _EPS:  # np.finfo costs microseconds a call
+            _EPS[dt] = float(np.finfo(dt).eps)
+        return _EPS[dt]
 
     @staticmethod
     def to_int(x: np.ndarray) -> np.ndarray:
@@ -129,7 +134,6 @@ class _TorchNS:
     sum = staticmethod(lambda x, axis: torch.sum(x, dim=axis))
     zeros_like = staticmethod(torch.zeros_like)
     ones_like = staticmethod(torch.ones_like)
-    broadcast_to = staticmethod(lambda x, shape: x.expand(*shape))
     permute = staticmethod(lambda x, axes: x.permute(*axes))
 
     @staticmethod
@@ -186,8 +190,10 @@ TORCH = _TorchNS()
 
 def namespace(x: Array):
     """The array namespace of ``x`` (numpy or torch)."""
-    if isinstance(x, torch.Tensor):
-        return TORCH
+    # numpy first: the per-image path calls this often, and an isinstance
+    # check against torch.Tensor costs a few times more
     if isinstance(x, np.ndarray):
         return NUMPY
+    if isinstance(x, torch.Tensor):
+        return TORCH
     raise TypeError(f'expected a numpy array or a torch tensor, got {type(x)}')
