@@ -160,21 +160,22 @@ _OWNER_CACHE: dict = {}
 
 
 def _owners(nq: int, like: Array, xp):
-    """Static tables for ``nq`` quads of 4 edges each: (E, E, 1) masks
-    ``[h, e]``, constraint h belongs to another quad than edge e, and to
-    an earlier one; and (E,) the quad of each edge."""
+    """Static tables for ``nq`` quads of 4 edges each (E = 4 nq edges,
+    numbered quad by quad): ``others`` (Q, K), the K = E - 4 edges of the
+    other quads, whose half-planes cut quad q's edges; ``earlier`` (Q, K,
+    1, 1), that edge belongs to an earlier quad than q; ``quad`` (E,), the
+    quad of each edge."""
     key = (nq, xp.name, str(getattr(like, 'device', '')))
     if key not in _OWNER_CACHE:
         import numpy as np
-        owner = np.repeat(np.arange(nq), 4)
-        # [h, e]: constraint h, edge e
-        other = (owner[:, None] != owner[None, :])[:, :, None]
-        earlier = (owner[:, None] < owner[None, :])[:, :, None]
+        quad = np.repeat(np.arange(nq), 4)
+        others = np.stack([np.flatnonzero(quad != q) for q in range(nq)])
+        earlier = (quad[others] < np.arange(nq)[:, None])[:, :, None, None]
         if xp.name == 'torch':
             import torch
-            other, earlier, owner = (torch.as_tensor(a, device=like.device)
-                                     for a in (other, earlier, owner))
-        _OWNER_CACHE[key] = (other, earlier, owner)
+            others, earlier, quad = (torch.as_tensor(a, device=like.device)
+                                     for a in (others, earlier, quad))
+        _OWNER_CACHE[key] = (others, earlier, quad)
     return _OWNER_CACHE[key]
 
 
@@ -210,7 +211,7 @@ def convex_intersection(quads, width=None, height=None
     twice_area = xp.sum(cross, 1)  # (Q, N)
     sign = xp.where(twice_area >= 0, xp.ones_like(twice_area),
                     -xp.ones_like(twice_area))
-    other, earlier, quad_of_edge = _owners(nq, q, xp)
+    others, earlier, quad_of_edge = _owners(nq, q, xp)
     edge_sign = sign[quad_of_edge]  # (E, N)
     px, py = q[..., 0].reshape(e, n), q[..., 1].reshape(e, n)
     dx, dy = nxt[..., 0].reshape(e, n) - px, nxt[..., 1].reshape(e, n) - py
@@ -220,30 +221,38 @@ def convex_intersection(quads, width=None, height=None
     nx, ny = dy * inv, -dx * inv  # unit outward normals (0: no edge)
     c = nx * px + ny * py
 
-    # constraint h (axis 0) against edge e (axis 1) of row n (axis 2):
+    # the edges of quad q (axis 0, and axis 2 within the quad) against the
+    # half-planes of the other quads' edges (axis 1), row n (axis 3); a
+    # quad's own half-planes never cut its edges (it is convex):
     # p + t d lies inside h iff t * denom <= num
-    nxh, nyh, ch = nx[:, None], ny[:, None], c[:, None]
-    denom = nxh * dx[None] + nyh * dy[None]
-    num = ch - (nxh * px[None] + nyh * py[None])
+    def edges(a):  # (E, N) -> (Q, 1, 4, N)
+        return a.reshape(nq, 1, 4, n)
+
+    def planes(a):  # (E, N) -> (Q, K, 1, N)
+        return a[others][:, :, None]
+
+    nxh, nyh, ch = planes(nx), planes(ny), planes(c)
+    pxe, pye, dxe, dye = edges(px), edges(py), edges(dx), edges(dy)
+    denom = nxh * dxe + nyh * dye
+    num = ch - (nxh * pxe + nyh * pye)
     # rounding tolerance of num: relative to the size of the coordinates
     # involved (the constraint's point and the edge's)
     eps64 = 64.0 * xp.eps(px)
     mag = eps64 * (xp.abs(px) + xp.abs(py) + length + 1.0)
-    tol = mag[:, None] + mag[None]
-    par = xp.abs(denom) <= eps64 * length[None]
+    tol = planes(mag) + edges(mag)
+    par = xp.abs(denom) <= eps64 * edges(length)
     ratio = num / xp.where(par, 1.0, denom)
-    live = other & ~par
-    t0 = xp.masked_amax(ratio, live & (denom < 0), 0, 0.0)
-    t1 = xp.masked_amin(ratio, live & (denom > 0), 0, 1.0)
-    par_other = par & other
-    blocked = xp.any(par_other & (num < -tol), 0)
+    live = ~par
+    t0 = xp.masked_amax(ratio, live & (denom < 0), 1, 0.0).reshape(e, n)
+    t1 = xp.masked_amin(ratio, live & (denom > 0), 1, 1.0).reshape(e, n)
+    blocked = xp.any(par & (num < -tol), 1).reshape(e, n)
     seg = has_len & ~blocked & (t1 > t0)
-    on_line = par_other & earlier & (xp.abs(num) <= tol)
+    on_line = par & earlier & (xp.abs(num) <= tol)
     if xp.name != 'numpy' or bool(on_line.any()):
         # an edge on an edge of an earlier quad with the same outward
         # side: counted there already
-        same_side = (nxh * nx[None] + nyh * ny[None]) > 0
-        seg = seg & ~xp.any(on_line & same_side, 0)
+        same_side = (nxh * edges(nx) + nyh * edges(ny)) > 0
+        seg = seg & ~xp.any(on_line & same_side, 1).reshape(e, n)
     valid = xp.cat([seg, seg], 0)
     ts = xp.where(valid, xp.cat([t0, t1], 0), 0.0)
     xs = xp.cat([px, px], 0) + ts * xp.cat([dx, dx], 0)
