@@ -333,6 +333,19 @@ def test_out_box_type_hbox_as_per_image(box_type):
         for inst in (ds.gt_instances, ds.ignored_instances):
             assert type(inst.bboxes) is torch.Tensor
             assert inst.bboxes.shape[1] == 4
+    # with polygon masks the horizontal boxes are refitted to them, as
+    # per image (rboxes turned into hboxes, hbox_from_masks)
+    from mmdet.structures.mask import PolygonMasks
+    inputs, samples, dicts = _make(box_type, rng)
+    for ds, res in zip(samples, dicts):
+        h, w = ds.img_shape
+        corners = rbox_to_poly(_rboxes(rng, h, w, len(res['gt_bboxes'])))
+        polys = [[c[:3].reshape(-1)] for c in corners]  # a triangle each
+        res['gt_masks'] = PolygonMasks(polys, h, w)
+        ds.gt_instances.masks = PolygonMasks(polys, h, w)
+    _, out = aug.rotate(inputs, samples, torch.tensor(angles))
+    for ds, res, angle in zip(out, dicts, angles):
+        assert_as_per_image(ds, res, angle, out_box_type='hbox')
     # a batch without any ground truth leaves in the output type too
     _, samples, _ = _make(box_type, rng)
     for ds in samples:
