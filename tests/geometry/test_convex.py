@@ -65,6 +65,12 @@ def test_three_quads_turned_source_and_canvas():
         _check(pts, valid, area, ref)
 
 
+def test_a_single_quad_is_an_error():
+    q = _quads(np.random.default_rng(0), 3)
+    with pytest.raises(ValueError, match='at least two quads'):
+        convex_intersection([q])
+
+
 def test_identical_and_touching_quads():
     q = _quads(np.random.default_rng(2), 100)
     # a quad with itself: its own area, each edge counted once

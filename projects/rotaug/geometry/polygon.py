@@ -198,6 +198,9 @@ def convex_intersection(quads, width=None, height=None
     is counted once (within a rounding tolerance relative to the
     coordinates).
     """
+    if len(quads) < 2:
+        raise ValueError('convex_intersection needs at least two quads, got '
+                         f'{len(quads)}')
     xp = namespace(quads[0])
     # edge-first layout (E, N): numpy reduces fast over leading axes, and
     # the points come back as (N, 2E, 2) views whose second axis is the
