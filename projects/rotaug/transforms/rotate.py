@@ -185,6 +185,9 @@ class Rotate(BaseTransform):
     def apply(self, results: dict, plan: GTPlan, angle: float) -> dict:
         """Carry out ``plan`` on ``results`` (pixels, boxes, fields)."""
         m, nw, nh = plan.matrix, plan.width, plan.height
+        # the ground truths first: bitmap masks are selected before they
+        # are warped, so only the kept ones turn
+        self.gt.apply(results, plan)
         if results.get('img', None) is not None:  # else annotations only
             results['img'] = self.gt.warp_image(results['img'], m, nw, nh,
                                                 self.interpolation,
@@ -197,7 +200,6 @@ class Rotate(BaseTransform):
             results['gt_seg_map'] = self.gt.warp_image(
                 results['gt_seg_map'], m, nw, nh, 'nearest',
                 self.seg_ignore_label)
-        self.gt.apply(results, plan)
         results['img_shape'] = (nh, nw)
         self._record_homography(results, m)
         self.turn_angle_keys(results, angle)
