@@ -79,6 +79,7 @@ def assert_as_per_image(ds, res: dict, angle: float, atol: float = 1e-3,
     for inst, sel, ordered in ((ds.gt_instances, ~flags, True),
                                (ds.ignored_instances, flags, False)):
         assert type(inst.bboxes) is type(ref['gt_bboxes'])
+        assert inst.bboxes.dtype == ref['gt_bboxes'].dtype
         got_labels = inst.labels.numpy()
         order = (np.arange(len(got_labels)) if ordered else
                  np.argsort(got_labels))
@@ -323,6 +324,19 @@ def test_out_box_type_hbox_as_per_image(box_type):
     for ds, res, angle in zip(out, dicts, angles):
         assert_as_per_image(ds, res, angle, out_box_type='hbox')
         assert isinstance(ds.gt_instances.bboxes, HorizontalBoxes)
+    # float64 ground truths leave in float64 on both paths (the dtype the
+    # policy judged them in), only the container changes
+    inputs, samples, dicts = _make(box_type, rng)
+    for ds, res in zip(samples, dicts):
+        cls = type(res['gt_bboxes'])
+        res['gt_bboxes'] = cls(res['gt_bboxes'].tensor.double())
+        for inst in (ds.gt_instances, ds.ignored_instances):
+            inst.bboxes = cls(inst.bboxes.tensor.double())
+    _, out = aug.rotate(inputs, samples, torch.tensor(angles))
+    for ds, res, angle in zip(out, dicts, angles):
+        ref = assert_as_per_image(ds, res, angle, out_box_type='hbox')
+        assert isinstance(ref['gt_bboxes'], HorizontalBoxes)
+        assert ref['gt_bboxes'].dtype == torch.float64
 
     _, samples, _ = _make(box_type, rng)
     for ds in samples:

@@ -23,7 +23,7 @@ from ..geometry import (ANGLE_VERSIONS, HBOX_MODES, WarpedBoxes,
                         round_to_storage, warp_boxes)
 from ..policy import DropStats, GTPolicy
 from ..registry import MODELS
-from ..transforms.gt_core import GTTransformer, box_type_of
+from ..transforms.gt_core import GTTransformer, box_container, box_type_of
 from ..transforms.rotate import (HORIZONTAL_ANGLES, angle_key_periods,
                                 turned_angles)
 
@@ -491,12 +491,10 @@ def _tensor(boxes) -> Tensor:
 def _like(template, data: Tensor, out_box_type: Optional[str] = None):
     """``data`` in the container (and dtype) of ``template``; a box
     container of type ``out_box_type`` when that is given and ``data``
-    changed type."""
+    changed type (:func:`~rotaug.transforms.gt_core.box_container`, as per
+    image)."""
     if isinstance(template, BaseBoxes):
-        cls = type(template)
-        if out_box_type is not None and data.shape[-1] != \
-                template.tensor.shape[-1]:
-            _, cls = get_box_type(out_box_type)
+        cls = box_container(template, out_box_type)
         return cls(data.to(template.tensor.dtype))
     return data.to(torch.as_tensor(template).dtype)
 

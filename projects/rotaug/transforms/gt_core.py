@@ -120,12 +120,25 @@ def boxes_as_numpy(boxes) -> np.ndarray:
     return arr.reshape(0, 4) if arr.shape == (0, ) else arr
 
 
-def boxes_like(template, data: np.ndarray):
-    """Wrap ``data`` in the container type of ``template``."""
+def box_container(template, box_type: Optional[str] = None):
+    """The box container class for data derived from ``template`` (a
+    ``BaseBoxes``): its own class, or that of ``box_type`` when the data
+    changed type (``out_box_type``). Both the per-image and the batch path
+    choose it here; the dtype stays the template's."""
+    if box_type is None or get_box_type(type(template))[0] == box_type:
+        return type(template)
+    return get_box_type(box_type)[1]
+
+
+def boxes_like(template, data: np.ndarray, box_type: Optional[str] = None):
+    """Wrap ``data`` in the container type and dtype of ``template`` (a
+    box container of ``box_type`` when that is given: see
+    :func:`box_container`). Plain arrays and tensors stay plain."""
     if isinstance(template, BaseBoxes):
         arr = np.ascontiguousarray(data, dtype=_NP_DTYPES.get(
             template.dtype, np.float32))
-        return type(template)(torch.from_numpy(arr), clone=False)
+        return box_container(template, box_type)(torch.from_numpy(arr),
+                                                 clone=False)
     if isinstance(template, torch.Tensor):
         return torch.as_tensor(data, dtype=template.dtype)
     return data.astype(np.asarray(template).dtype, copy=False)
@@ -433,13 +446,8 @@ class GTTransformer:
         n = plan.num_input
         keep_idx = np.flatnonzero(plan.keep)
         kept = plan.boxes[keep_idx]
-        if self.out_box_type == 'hbox' and plan.box_type != 'hbox' and \
-                isinstance(gt, BaseBoxes):
-            _, hbox_cls = get_box_type('hbox')
-            results['gt_bboxes'] = hbox_cls(torch.as_tensor(
-                kept, dtype=torch.float32))
-        else:  # plain arrays stay plain (4 wide after out_box_type)
-            results['gt_bboxes'] = boxes_like(gt, kept)
+        # plain arrays stay plain (4 wide after out_box_type)
+        results['gt_bboxes'] = boxes_like(gt, kept, self.out_box_type)
         flags = results.get('gt_ignore_flags', None)
         if flags is None:
             flags = np.zeros(n, dtype=bool)
