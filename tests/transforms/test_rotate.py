@@ -316,6 +316,41 @@ def test_bad_arguments_fail_at_build_time(cfg, match):
         build_from_cfg(cfg, TRANSFORMS)
 
 
+@pytest.mark.parametrize('t, options', [
+    (Rotate(30, expand=True, img_border_value=(1, 2, 3),
+            hbox_mode='envelope', angle_version='oc', min_size=2.0,
+            angle_keys={'heading': 180}, instance_keys=('gt_ids', ),
+            out_box_type='hbox'),
+     ('expand=True', "hbox_mode='envelope'", "angle_version='oc'",
+      'min_size=2.0', "'heading': 180.0", "out_box_type='hbox'")),
+    (RandomRotate(prob=0.7, angle_range=90, rect_obj_labels=[3],
+                  max_redraws=2, sanitize_unrotated=False, expand=True,
+                  min_visible_ratio=0.1, angle_keys=['yaw']),
+     ('prob=0.7', 'angle_range=90.0', 'rect_obj_labels=[3]',
+      'max_redraws=2', 'sanitize_unrotated=False', 'expand=True',
+      'min_visible_ratio=0.1', "'yaw': 360.0")),
+    (RandomChoiceRotate(angles=[90, 45], prob=[0.2, 0.3], max_redraws=0,
+                        interpolation='nearest', clip_border=False),
+     ('angles=[90', 'prob=[0.2, 0.3]', 'max_redraws=0',
+      "interpolation='nearest'", 'clip_border=False')),
+    (SanitizeGT(min_visible_ratio=0.3, ignore_visible_ratio=0.6,
+                min_size=0.5, angle_version='le135', out_box_type='hbox'),
+     ('min_visible_ratio=0.3', 'ignore_visible_ratio=0.6', 'min_size=0.5',
+      "angle_version='le135'", "out_box_type='hbox'")),
+])
+def test_repr_is_the_constructor_call(t, options):
+    """A transform's repr shows the options it was built with and is a
+    call that builds the same transform (flat: the random rotations take
+    Rotate's options as keyword arguments)."""
+    text = repr(t)
+    for option in options:
+        assert option in text, option
+    names = dict(Rotate=Rotate, RandomRotate=RandomRotate,
+                 RandomChoiceRotate=RandomChoiceRotate, SanitizeGT=SanitizeGT)
+    again = eval(text, names)
+    assert type(again) is type(t) and repr(again) == text
+
+
 def test_wrong_box_type_is_a_clear_error():
     with pytest.raises(TypeError, match=r'gt_bboxes.*shape \(2, 7\)'):
         Rotate(10)(_results(np.zeros((2, 7))))

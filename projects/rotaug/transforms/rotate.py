@@ -235,11 +235,11 @@ class Rotate(BaseTransform):
                 f'min_size={g.policy.min_size}, '
                 f'angle_keys={self.angle_keys}, '
                 f'instance_keys={g.instance_keys}, '
-                f'out_box_type={g.out_box_type!r})')
+                f'out_box_type={g.out_box_type!r}')
 
     def __repr__(self) -> str:
         return (f'{self.__class__.__name__}(rotate_angle={self.rotate_angle}'
-                f', ' + self._options_repr())
+                f', ' + self._options_repr() + ')')
 
 
 class _RandomRotateBase(BaseTransform):
@@ -330,8 +330,9 @@ class _RandomRotateBase(BaseTransform):
     def _repr_tail(self) -> str:
         return (f'rect_obj_labels={self.rect_obj_labels}, '
                 f'max_redraws={self.max_redraws}, '
+                f'rotate_type={self.rotate_type!r}, '
                 f'sanitize_unrotated={self.sanitize_unrotated}, '
-                f'rotate={self.rotate._options_repr()}')
+                + self.rotate._options_repr())
 
 
 @TRANSFORMS.register_module()
