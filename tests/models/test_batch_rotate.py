@@ -252,13 +252,25 @@ def test_hboxes_refit_to_bitmap_masks_as_per_image():
     plain = [Rotate(a, hbox_from_masks=False)(
         {k: v for k, v in d.items() if k != 'gt_masks'})
         for a, d in zip(angles, dicts)]
+    n_in = [len(d['gt_bboxes_labels']) for d in dicts]
     for ds, res, angle, alone in zip(out, dicts, angles, plain):
-        assert_as_per_image(ds, res, angle)
+        ref = assert_as_per_image(ds, res, angle)
+        # each kept instance keeps its own mask, turned as per image
+        pos = ~ref['gt_ignore_flags']
+        np.testing.assert_array_equal(ds.gt_instances.masks.masks,
+                                      ref['gt_masks'].masks[pos])
+        np.testing.assert_array_equal(
+            ds.ignored_instances.masks.masks[np.argsort(
+                ds.ignored_instances.labels.numpy())],
+            ref['gt_masks'].masks[~pos])
         got = ds.gt_instances.bboxes.tensor.numpy()
         # the masks made a difference: the box rule alone gives others
         bare = alone['gt_bboxes'].tensor.numpy()[~alone['gt_ignore_flags']]
         assert got.shape != bare.shape or not np.allclose(got, bare,
                                                           atol=1e-2)
+    # objects were dropped: the masks had to be picked, not just turned
+    assert sum(len(ds.gt_instances) + len(ds.ignored_instances)
+               for ds in out) < sum(n_in)
 
 
 def test_ignored_instances_turn_with_the_image():

@@ -398,18 +398,22 @@ class BatchRandomRotate(nn.Module):
         gt = ds.gt_instances
         boxes, keep, ignore, polys = planned
         ignore = ignore | arrived_ignored.to(ignore.device)
-        ign_idx = (keep & ignore).nonzero(as_tuple=True)[0].cpu()
-        pos_idx = (keep & ~ignore).nonzero(as_tuple=True)[0].cpu()
+        keep_idx = keep.nonzero(as_tuple=True)[0]
+        kept_ignored = ignore[keep_idx].cpu()
+        keep_idx = keep_idx.cpu()
+        # the kept instances first: masks of dropped ones are not warped
         result = InstanceData(metainfo=gt.metainfo)
         for key, value in gt.items():
-            if key == 'bboxes':
-                value = _like(gt.bboxes, boxes, self.out_box_type)
-            elif key == 'masks':
-                value = self._warp_masks(value, m, ds, polys)
-            result[key] = value
-        ds.gt_instances = result[pos_idx]
-        if len(ign_idx) or 'ignored_instances' in ds:
-            ds.ignored_instances = result[ign_idx]
+            if key not in ('bboxes', 'masks'):
+                result[key] = value
+        result = result[keep_idx]
+        result.bboxes = _like(gt.bboxes, boxes[keep_idx.to(boxes.device)],
+                              self.out_box_type)
+        if 'masks' in gt:
+            result.masks = self._warp_masks(gt.masks, m, ds, keep_idx, polys)
+        ds.gt_instances = result[~kept_ignored]
+        if bool(kept_ignored.any()) or 'ignored_instances' in ds:
+            ds.ignored_instances = result[kept_ignored]
 
     def _retype_empty(self, ds) -> None:
         """Empty instances leave in ``out_box_type`` too (a batch without
@@ -444,13 +448,16 @@ class BatchRandomRotate(nn.Module):
             out[c, :h, :w] = turned[:h, :w]
         ds.gt_sem_seg.sem_seg = torch.from_numpy(out).to(seg.device)
 
-    def _warp_masks(self, masks, m: np.ndarray, ds, polys=None):
-        """Masks follow their boxes: bitmaps are warped (nearest), polygons
-        are mapped and clipped exactly, by the per-image machinery. Masks
-        padded to the batch keep their padding empty, as the image does."""
+    def _warp_masks(self, masks, m: np.ndarray, ds, keep_idx: Tensor,
+                    polys=None):
+        """The masks of instances ``keep_idx`` follow their boxes: bitmaps
+        are warped (nearest), polygons are mapped and clipped exactly, by
+        the per-image machinery. Masks padded to the batch keep their
+        padding empty, as the image does."""
         h, w = ds.img_shape[:2]
+        idx = keep_idx.numpy()
         if isinstance(masks, BitmapMasks):
-            out = self._masks.warp_masks(masks, m, masks.width,
+            out = self._masks.warp_masks(masks[idx], m, masks.width,
                                          masks.height, 0)
             out.masks[:, h:] = 0
             out.masks[:, :, w:] = 0
@@ -461,10 +468,9 @@ class BatchRandomRotate(nn.Module):
             if polys is None:  # else mapped already by the box refit
                 polys = self._masks.plan_polygons(masks, m, w, h,
                                                   src_size=(w, h))
-            return self._masks.polygon_masks(polys, len(masks),
-                                             np.arange(len(masks)),
+            return self._masks.polygon_masks(polys, len(masks), idx,
                                              masks.height, masks.width)
-        return masks
+        return masks[idx]
 
     def __repr__(self) -> str:
         return (f'{self.__class__.__name__}(prob={self.prob}, '
