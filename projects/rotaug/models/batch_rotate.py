@@ -411,9 +411,11 @@ class BatchRandomRotate(nn.Module):
                               self.out_box_type)
         if 'masks' in gt:
             result.masks = self._warp_masks(gt.masks, m, ds, keep_idx, polys)
-        ds.gt_instances = result[~kept_ignored]
-        if bool(kept_ignored.any()) or 'ignored_instances' in ds:
-            ds.ignored_instances = result[kept_ignored]
+        # long CPU indices, as the fields may live on the GPU
+        ign_idx = kept_ignored.nonzero(as_tuple=True)[0]
+        ds.gt_instances = result[(~kept_ignored).nonzero(as_tuple=True)[0]]
+        if len(ign_idx) or 'ignored_instances' in ds:
+            ds.ignored_instances = result[ign_idx]
 
     def _retype_empty(self, ds) -> None:
         """Empty instances leave in ``out_box_type`` too (a batch without
