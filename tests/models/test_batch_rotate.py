@@ -407,3 +407,18 @@ def test_angle_keys_turn_as_per_image():
             assert ((got >= -period / 2) & (got < period / 2)).all()
     np.testing.assert_allclose(out[0].metainfo['heading'], -157.0)
     np.testing.assert_allclose(out[2].metainfo['axis'], -85.0)
+
+
+def test_repr_is_the_constructor_call():
+    aug = BatchRandomRotate(prob=0.3, angle_range=45, rect_obj_labels=[2],
+                            min_visible_ratio=0.1, min_size=2.0,
+                            img_border_value=5.0, out_box_type='hbox',
+                            angle_keys=['yaw'])
+    text = repr(aug)
+    for option in ('prob=0.3', 'angle_range=45.0', 'rect_obj_labels=[2]',
+                   'min_visible_ratio=0.1', 'min_size=2.0',
+                   'img_border_value=5.0', "out_box_type='hbox'",
+                   "'yaw': 360.0"):
+        assert option in text, option
+    again = eval(text, dict(BatchRandomRotate=BatchRandomRotate))
+    assert repr(again) == text
