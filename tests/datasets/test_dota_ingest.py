@@ -1,7 +1,5 @@
 """Robust DOTA ingest: malformed lines reported with file:line and
 counted, headers skipped, real samples load, image sizes from headers."""
-import shutil
-from pathlib import Path
 
 import cv2
 import numpy as np

@@ -1,6 +1,5 @@
 """The user's path end to end: tools/train.py on the demo config (synthetic
 data), --resume, then tools/test.py scoring and --format-only."""
-import json
 import os
 import os.path as osp
 import subprocess

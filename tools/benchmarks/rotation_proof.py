@@ -23,7 +23,6 @@ Reports mAP, mean iteration time, mean data time and the number of
 non-finite losses per variant, as a table and as JSON.
 """
 import argparse
-import copy
 import json
 import os
 import os.path as osp

@@ -13,7 +13,6 @@ files start with ``imagesource:...`` and ``gsd:...`` header lines (MMRotate
   counted by reason in a :class:`DotaParseReport`, and skipped; with
   ``strict=True`` it raises ``ValueError`` naming ``file:line`` instead.
 """
-import os.path as osp
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Iterable, List, Optional, Sequence, Tuple

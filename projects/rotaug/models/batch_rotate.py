@@ -7,14 +7,13 @@ geometry core (:func:`rotaug.geometry.warp_boxes`, with one matrix per box)
 and the same keep/ignore/drop policy as :class:`rotaug.transforms.Rotate`,
 vectorised in torch: no Python loop over boxes.
 """
-import math
 from numbers import Number
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 import torch
 import torch.nn.functional as F
-from mmdet.structures.bbox import BaseBoxes, get_box_type
+from mmdet.structures.bbox import BaseBoxes
 from mmdet.structures.mask import BitmapMasks, PolygonMasks
 from mmengine.structures import InstanceData
 from torch import Tensor, nn
