@@ -18,7 +18,7 @@ from mmdet.structures.mask import BitmapMasks, PolygonMasks
 from mmengine.structures import InstanceData
 from torch import Tensor, nn
 
-from ..geometry import (ANGLE_VERSIONS, HBOX_MODES, WarpedBoxes,
+from ..geometry import (ANGLE_VERSIONS, BOX_DIMS, HBOX_MODES, WarpedBoxes,
                         round_to_storage, warp_boxes)
 from ..policy import DropStats, GTPolicy
 from ..registry import MODELS
@@ -419,7 +419,7 @@ class BatchRandomRotate(nn.Module):
     def _retype_empty(self, ds) -> None:
         """Empty instances leave in ``out_box_type`` too (a batch without
         ground truths has nothing to warp)."""
-        dim = {'hbox': 4}[self.out_box_type]
+        dim = BOX_DIMS[self.out_box_type]
         for name in ('gt_instances', 'ignored_instances'):
             inst = ds.get(name, None)
             if inst is None or 'bboxes' not in inst or \

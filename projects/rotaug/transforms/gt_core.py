@@ -11,9 +11,9 @@ import torch
 from mmdet.structures.bbox import BaseBoxes, get_box_type
 from mmdet.structures.mask import BitmapMasks, PolygonMasks
 
-from ..geometry import (ANGLE_VERSIONS, HBOX_MODES, WarpedBoxes, apply_matrix,
-                        clip_polygons_to_rect, fit_hbox, polygon_areas,
-                        round_to_storage, to_cv2_affine,
+from ..geometry import (ANGLE_VERSIONS, BOX_DIMS, HBOX_MODES, WarpedBoxes,
+                        apply_matrix, clip_polygons_to_rect, fit_hbox,
+                        polygon_areas, round_to_storage, to_cv2_affine,
                         visible_polygons, warp_boxes)
 from ..policy import DropStats, GTPolicy
 
@@ -77,7 +77,7 @@ def check_pixel_fields(results: dict, height: int, width: int) -> None:
                          'turned with it')
 
 
-_WIDTH_BOX_TYPES = {4: 'hbox', 5: 'rbox', 8: 'qbox'}
+_WIDTH_BOX_TYPES = {dim: name for name, dim in BOX_DIMS.items()}
 
 
 def box_type_of(boxes) -> str:
