@@ -516,7 +516,21 @@ class GTTransformer:
         cannot warp (bool, int8, int32, int64, uint32, float16, ...) are
         warped through a wider type and returned in their own (integers
         rounded and clipped to their range; nearest interpolation is exact
-        for integers up to 2**53 in magnitude)."""
+        for integers up to 2**53 in magnitude).
+
+        A turn by a multiple of 90 degrees that maps the pixel grid onto
+        itself (180 degrees always; 90 with ``expand`` or when ``w + h`` is
+        even) moves every pixel whole: it is done as a transpose, flips
+        and a copy, in any dtype: each output pixel is a source pixel, as
+        the continuous map says. That is bit for bit what OpenCV gives
+        for integer images with any interpolation, and for float images
+        with nearest, bilinear or area; its bicubic and Lanczos weights on
+        float images carry rounding at integer positions (float32: about
+        1e-7 relative), and its float64 bicubic zeroes samples next to the
+        border, which the move does not."""
+        turned = _grid_turn(img, matrix, width, height, border_value)
+        if turned is not None:
+            return turned
         if img.dtype not in _CV2_WARP_DTYPES:
             return _warp_via(img, matrix, width, height, interpolation,
                              border_value)
@@ -555,6 +569,118 @@ class GTTransformer:
                                          'nearest', border_value)
             return BitmapMasks(out, height, width)
         return masks
+
+
+def _grid_turn(img: np.ndarray, matrix, width: int, height: int,
+               border_value) -> Optional[np.ndarray]:
+    """``img`` warped by ``matrix`` when the map sends pixels to pixels (a
+    linear part of 0 and +-1 entries, one per row and column, and a whole
+    translation in OpenCV's pixel-index coordinates), else None. The
+    canvas outside the turned image gets ``border_value`` as OpenCV's
+    ``BORDER_CONSTANT`` gives it (per channel, in groups of four for more
+    than four channels, as :meth:`GTTransformer.warp_image` splits them;
+    rounded and saturated for integer dtypes)."""
+    m = to_cv2_affine(matrix)
+    a, t = m[:, :2], m[:, 2]
+    if not (np.all((a == 0) | (np.abs(a) == 1))
+            and np.all(a.any(0)) and np.all(a.any(1))
+            and np.count_nonzero(a) == 2):
+        return None
+    tr = np.rint(t)
+    if not np.all(np.abs(t - tr) <= 1e-9):
+        return None
+    swap = bool(a[0, 0] == 0)
+    if swap:  # x' follows y: rows become columns
+        ax, ay = a[0, 1], a[1, 0]
+        sh, sw = img.shape[1], img.shape[0]
+    else:
+        ax, ay = a[0, 0], a[1, 1]
+        sh, sw = img.shape[0], img.shape[1]
+    tx, ty = int(tr[0]), int(tr[1])
+    if ax < 0:
+        tx -= sw - 1
+    if ay < 0:
+        ty -= sh - 1
+    # src = img transposed (swap), then flipped: its pixel (r, c) lands on
+    # (ty + r, tx + c) of the canvas
+    src = _moved(img, swap, ax < 0, ay < 0)
+    width, height = int(width), int(height)
+    if (tx, ty) == (0, 0) and (sh, sw) == (height, width):
+        return src
+    r0, c0 = max(ty, 0), max(tx, 0)
+    r1, c1 = min(ty + sh, height), min(tx + sw, width)
+    fill = _border_fill(img, border_value)
+    if r1 <= r0 or c1 <= c0:  # nothing of the image on the canvas
+        return np.broadcast_to(fill, (height, width) + img.shape[2:]).copy()
+    crop = src[r0 - ty:r1 - ty, c0 - tx:c1 - tx]
+    pads = (r0, height - r1, c0, width - c1)
+    if not any(pads):
+        return np.ascontiguousarray(crop)
+    if img.dtype in _CV2_WARP_DTYPES and (img.ndim == 2
+                                          or img.shape[2] <= 4):
+        # one pass: OpenCV writes the crop and its border together
+        out = cv2.copyMakeBorder(crop, *pads, cv2.BORDER_CONSTANT,
+                                 value=tuple(float(v) for v in
+                                             np.ravel(fill)))
+        return out[..., None] if out.ndim < img.ndim else out
+    out = np.empty((height, width) + img.shape[2:], img.dtype)
+    out[...] = fill
+    out[r0:r1, c0:c1] = crop
+    return out
+
+
+# OpenCV moves pixels of these item sizes (as bits: no arithmetic)
+_MOVE_VIEWS = {1: np.uint8, 2: np.uint16, 4: np.int32, 8: np.float64}
+
+
+def _moved(img: np.ndarray, swap: bool, flip_x: bool,
+           flip_y: bool) -> np.ndarray:
+    """A new array: ``img`` transposed (rows <-> columns) when ``swap``,
+    then mirrored left-right (``flip_x``) and upside down (``flip_y``).
+    OpenCV's transpose and flip where they take the item size and channel
+    count (four times faster than numpy's strided copy), else numpy."""
+    code = {(True, True): -1, (True, False): 1, (False, True): 0}.get(
+        (flip_x, flip_y))
+    if not swap and code is None:
+        return img.copy()
+    as_cv = _MOVE_VIEWS.get(img.dtype.itemsize)
+    if as_cv is not None:
+        try:
+            x = np.ascontiguousarray(img).view(as_cv)
+            if swap:
+                x = cv2.transpose(x)
+            if code is not None:
+                x = cv2.flip(x, code)
+            if x.ndim < img.ndim:  # (H, W, 1) comes back as (W, H)
+                x = x[..., None]
+            return x.view(img.dtype)
+        except cv2.error:  # e.g. items of more than 32 bytes
+            pass
+    x = np.swapaxes(img, 0, 1) if swap else img
+    if flip_x:
+        x = x[:, ::-1]
+    if flip_y:
+        x = x[::-1]
+    return np.ascontiguousarray(x)
+
+
+def _border_fill(img: np.ndarray, border_value) -> np.ndarray:
+    """The value OpenCV's ``BORDER_CONSTANT`` writes into each channel of
+    ``img`` (broadcastable onto one pixel)."""
+    vals = np.zeros(4)
+    v = np.atleast_1d(np.asarray(border_value, dtype=np.float64))[:4]
+    vals[:len(v)] = v
+    chans = img.shape[2] if img.ndim == 3 else 1
+    fill = vals[np.arange(chans) % 4] if img.ndim == 3 else vals[:1]
+    dt = img.dtype
+    if dt == np.bool_:
+        return np.rint(np.clip(fill, 0, 255)) != 0
+    if dt.kind in 'iu':
+        info = np.iinfo(dt)
+        return np.clip(np.rint(fill), info.min, info.max).astype(dt)
+    if dt.itemsize < 4:  # warped through float32 (see _warp_via)
+        return fill.astype(np.float32).astype(dt)
+    return fill.astype(dt)
 
 
 def _is_identity(matrix) -> bool:
