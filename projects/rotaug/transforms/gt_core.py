@@ -580,11 +580,12 @@ def _grid_turn(img: np.ndarray, matrix, width: int, height: int,
     ``BORDER_CONSTANT`` gives it (per channel, in groups of four for more
     than four channels, as :meth:`GTTransformer.warp_image` splits them;
     rounded and saturated for integer dtypes)."""
+    lin = [float(matrix[i][j]) for i in (0, 1) for j in (0, 1)]
+    if not all(v in (0.0, 1.0, -1.0) for v in lin):  # plain Python: the
+        return None  # common case (any other angle) costs microseconds
     m = to_cv2_affine(matrix)
     a, t = m[:, :2], m[:, 2]
-    if not (np.all((a == 0) | (np.abs(a) == 1))
-            and np.all(a.any(0)) and np.all(a.any(1))
-            and np.count_nonzero(a) == 2):
+    if not (np.all(a.any(0)) and np.all(a.any(1))):
         return None
     tr = np.rint(t)
     if not np.all(np.abs(t - tr) <= 1e-9):
