@@ -124,5 +124,15 @@ def test_a_mirror_is_a_grid_map_too():
     img = np.random.default_rng(2).integers(0, 255, (h, w, 3), np.uint8)
     np.testing.assert_array_equal(_grid_turn(img, flip, w, h, (0, 0, 0)),
                                   img[:, ::-1])
-    shear = np.array([[1.0, 1, 0], [0, 1, 0], [0, 0, 1]])
-    assert _grid_turn(img, shear, w, h, (0, 0, 0)) is None
+    # a shear of 0/1 entries whose translation is whole in OpenCV's
+    # coordinates: not a move of whole pixels
+    for lin in ([[1.0, 1], [0, 1]], [[1.0, 1], [1, 0]], [[1.0, 0], [1, 0]]):
+        a = np.array(lin)
+        t = 0.5 - a @ [0.5, 0.5]  # to_cv2_affine then gives (0, 0)
+        m = np.array([[*a[0], t[0]], [*a[1], t[1]], [0, 0, 1]])
+        np.testing.assert_allclose(to_cv2_affine(m)[:, 2], 0, atol=1e-12)
+        assert _grid_turn(img, m, w, h, (0, 0, 0)) is None, lin
+    # channels of a view (BGR -> RGB) move as well
+    np.testing.assert_array_equal(
+        _grid_turn(img[..., ::-1], flip, w, h, (0, 0, 0)),
+        img[:, ::-1, ::-1])

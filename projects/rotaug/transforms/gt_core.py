@@ -580,13 +580,18 @@ def _grid_turn(img: np.ndarray, matrix, width: int, height: int,
     ``BORDER_CONSTANT`` gives it (per channel, in groups of four for more
     than four channels, as :meth:`GTTransformer.warp_image` splits them;
     rounded and saturated for integer dtypes)."""
-    lin = [float(matrix[i][j]) for i in (0, 1) for j in (0, 1)]
-    if not all(v in (0.0, 1.0, -1.0) for v in lin):  # plain Python: the
-        return None  # common case (any other angle) costs microseconds
+    # plain Python first: any other angle (the common case) costs
+    # microseconds
+    a00, a01, a10, a11 = (float(matrix[i][j]) for i in (0, 1)
+                          for j in (0, 1))
+    if not all(v in (0.0, 1.0, -1.0) for v in (a00, a01, a10, a11)):
+        return None
+    diagonal = a00 != 0 and a11 != 0 and a01 == 0 and a10 == 0
+    anti = a01 != 0 and a10 != 0 and a00 == 0 and a11 == 0
+    if not (diagonal or anti):  # a shear, or a collapse
+        return None
     m = to_cv2_affine(matrix)
     a, t = m[:, :2], m[:, 2]
-    if not (np.all(a.any(0)) and np.all(a.any(1))):
-        return None
     tr = np.rint(t)
     if not np.all(np.abs(t - tr) <= 1e-9):
         return None
@@ -610,13 +615,14 @@ def _grid_turn(img: np.ndarray, matrix, width: int, height: int,
         return src
     r0, c0 = max(ty, 0), max(tx, 0)
     r1, c1 = min(ty + sh, height), min(tx + sw, width)
+    if (r0, c0, r1, c1) == (0, 0, height, width):
+        # the canvas is a window of the turned image
+        return np.ascontiguousarray(src[-ty:height - ty, -tx:width - tx])
     fill = _border_fill(img, border_value)
     if r1 <= r0 or c1 <= c0:  # nothing of the image on the canvas
         return np.broadcast_to(fill, (height, width) + img.shape[2:]).copy()
     crop = src[r0 - ty:r1 - ty, c0 - tx:c1 - tx]
     pads = (r0, height - r1, c0, width - c1)
-    if not any(pads):
-        return np.ascontiguousarray(crop)
     if img.dtype in _CV2_WARP_DTYPES and (img.ndim == 2
                                           or img.shape[2] <= 4):
         # one pass: OpenCV writes the crop and its border together
