@@ -137,26 +137,3 @@ def test_a_mirror_is_a_grid_map_too():
         _grid_turn(img[..., ::-1], flip, w, h, (0, 0, 0)),
         img[:, ::-1, ::-1])
 
-
-@pytest.mark.parametrize('angle,expand,size', [
-    (33, False, (64, 80)), (-17.3, True, (51, 77)), (45, False, (96, 96)),
-    (90, False, (31, 44)), (123.4, True, (40, 41)), (0.5, False, (30, 30)),
-])
-def test_three_uint8_channels_warp_as_four_with_the_same_pixels(
-        angle, expand, size):
-    """The bilinear uint8 BGR warp goes through four channels (faster in
-    OpenCV); the pixels must be those of the plain three-channel warp,
-    border values included."""
-    h, w = size
-    m, (nw, nh) = image_rotation(w, h, angle, expand)
-    img = np.random.default_rng(int(abs(angle) * 10)).integers(
-        0, 256, (h, w, 3), np.uint8)
-    for border in ((0.0, 0.0, 0.0), (114.0, 7.5, 300.0), (9.0, ), 5,
-                   (1.0, 2.0, 3.0, 4.0)):
-        got = GTTransformer.warp_image(img, m, nw, nh, 'bilinear', border)
-        want = cv2.warpAffine(img, to_cv2_affine(m), (nw, nh),
-                              flags=cv2.INTER_LINEAR,
-                              borderMode=cv2.BORDER_CONSTANT,
-                              borderValue=border)
-        assert got.dtype == np.uint8 and got.shape == want.shape
-        np.testing.assert_array_equal(got, want, err_msg=str(border))

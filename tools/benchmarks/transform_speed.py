@@ -10,10 +10,8 @@ first decodes the image from PNG bytes held in memory (what
 ``LoadImageFromFile`` does for DOTA's PNGs, less the disk), so the ratios
 show what the rotation adds to the cost of a training sample.
 The second row is rotaug's pixel path alone (``GTTransformer.warp_image``:
-the same pixels as the bare warp; a three-channel uint8 image is resampled
-through four channels, which OpenCV does faster, and turns that send
-pixels to pixels move whole pixels): what separates a rotaug row from it
-is the box path.
+the bare warp, except for turns that send pixels to pixels, which move
+whole pixels): what separates a rotaug row from it is the box path.
 ``--floor`` adds a row that is not a transform but a yardstick: the least a
 numpy box path can do after rotaug's pixel path (turn the rbox centres
 with the core's :func:`apply_matrix`, add the angle, :func:`regularize_rboxes`, keep by
@@ -100,8 +98,7 @@ def main():
     mmd = MMDetRotate(prob=1.0, level=10, max_mag=angle, reversal_prob=0.0)
 
     def pixels(x):
-        # rotaug's pixel path alone (the same pixels as the bare warp, by
-        # the route GTTransformer.warp_image takes for them)
+        # rotaug's pixel path alone (the same pixels as the bare warp)
         GTTransformer.warp_image(x, m, w, h, 'bilinear', (0.0, 0.0, 0.0))
 
     rows = [

@@ -536,10 +536,6 @@ class GTTransformer:
                              border_value)
         m = to_cv2_affine(matrix)
         flags = INTERPOLATIONS[interpolation]
-        if img.ndim == 3 and img.shape[2] == 3 and img.dtype == np.uint8 \
-                and interpolation == 'bilinear':
-            return _warp_as_four_channels(img, m, width, height,
-                                          border_value)
         if img.ndim == 3 and img.shape[2] > 4:
             parts = [
                 GTTransformer.warp_image(img[..., i:i + 4], matrix, width,
@@ -673,23 +669,6 @@ def _moved(img: np.ndarray, swap: bool, flip_x: bool,
     if flip_y:
         x = x[::-1]
     return np.ascontiguousarray(x)
-
-
-def _warp_as_four_channels(img: np.ndarray, m: np.ndarray, width: int,
-                           height: int, border_value) -> np.ndarray:
-    """Bilinear ``cv2.warpAffine`` of a three-channel uint8 image through
-    four channels: OpenCV (5.0) resamples four uint8 channels so much
-    faster than three that adding a fourth and dropping it again gains
-    about 15% on a 1024 px image, with the same pixels (each channel is
-    resampled on its own; pinned by tests/transforms/test_grid_turn.py,
-    timed by tools/benchmarks/transform_speed.py)."""
-    four = cv2.cvtColor(img, cv2.COLOR_BGR2BGRA)
-    out = cv2.warpAffine(four, m, (int(width), int(height)),
-                         flags=cv2.INTER_LINEAR,
-                         borderMode=cv2.BORDER_CONSTANT,
-                         borderValue=tuple(float(v) for v in
-                                           _scalar4(border_value)))
-    return cv2.cvtColor(out, cv2.COLOR_BGRA2BGR)
 
 
 def _scalar4(border_value) -> np.ndarray:
