@@ -611,12 +611,10 @@ def _grid_turn(img: np.ndarray, matrix, width: int, height: int,
     # (ty + r, tx + c) of the canvas
     src = _moved(img, swap, ax < 0, ay < 0)
     width, height = int(width), int(height)
-    if (tx, ty) == (0, 0) and (sh, sw) == (height, width):
-        return src
     r0, c0 = max(ty, 0), max(tx, 0)
     r1, c1 = min(ty + sh, height), min(tx + sw, width)
     if (r0, c0, r1, c1) == (0, 0, height, width):
-        # the canvas is a window of the turned image
+        # the canvas is (a window of) the turned image
         return np.ascontiguousarray(src[-ty:height - ty, -tx:width - tx])
     fill = _border_fill(img, border_value)
     if r1 <= r0 or c1 <= c0:  # nothing of the image on the canvas
@@ -668,22 +666,16 @@ def _moved(img: np.ndarray, swap: bool, flip_x: bool,
         x = x[:, ::-1]
     if flip_y:
         x = x[::-1]
-    return np.ascontiguousarray(x)
-
-
-def _scalar4(border_value) -> np.ndarray:
-    """``border_value`` as the four-value Scalar OpenCV makes of it (a
-    number or a shorter tuple is padded with zeros)."""
-    vals = np.zeros(4)
-    v = np.atleast_1d(np.asarray(border_value, dtype=np.float64))[:4]
-    vals[:len(v)] = v
-    return vals
+    return np.array(x, order='C')  # a copy even where x is contiguous
 
 
 def _border_fill(img: np.ndarray, border_value) -> np.ndarray:
     """The value OpenCV's ``BORDER_CONSTANT`` writes into each channel of
-    ``img`` (broadcastable onto one pixel)."""
-    vals = _scalar4(border_value)
+    ``img`` (broadcastable onto one pixel): ``border_value`` made a
+    four-value Scalar (a number or a shorter tuple padded with zeros)."""
+    vals = np.zeros(4)
+    v = np.atleast_1d(np.asarray(border_value, dtype=np.float64))[:4]
+    vals[:len(v)] = v
     chans = img.shape[2] if img.ndim == 3 else 1
     fill = vals[np.arange(chans) % 4] if img.ndim == 3 else vals[:1]
     dt = img.dtype
