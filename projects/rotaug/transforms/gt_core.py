@@ -678,15 +678,7 @@ def _border_fill(img: np.ndarray, border_value) -> np.ndarray:
     vals[:len(v)] = v
     chans = img.shape[2] if img.ndim == 3 else 1
     fill = vals[np.arange(chans) % 4] if img.ndim == 3 else vals[:1]
-    dt = img.dtype
-    if dt == np.bool_:
-        return np.rint(np.clip(fill, 0, 255)) != 0
-    if dt.kind in 'iu':
-        info = np.iinfo(dt)
-        return np.clip(np.rint(fill), info.min, info.max).astype(dt)
-    if dt.itemsize < 4:  # warped through float32 (see _warp_via)
-        return fill.astype(np.float32).astype(dt)
-    return fill.astype(dt)
+    return _saturate(fill, img.dtype)
 
 
 def _is_identity(matrix) -> bool:
@@ -717,10 +709,22 @@ def _warp_via(img: np.ndarray, matrix, width, height, interpolation,
                          'OpenCV lacks through float64)')
     out = GTTransformer.warp_image(img.astype(wide), matrix, width, height,
                                    interpolation, border_value)
+    return _saturate(out, dt)
+
+
+def _saturate(values: np.ndarray, dt: np.dtype) -> np.ndarray:
+    """Float ``values`` in dtype ``dt`` as the warp of an array of that
+    dtype leaves them: integers rounded and clipped to their range, bool
+    as the uint8 it is warped in, floats below 32 bits by way of
+    float32 (the type :func:`_warp_via` warps them in)."""
+    if dt == np.bool_:
+        return _saturate(values, np.dtype(np.uint8)) != 0
     if dt.kind in 'iu':
         info = np.iinfo(dt)
-        out = np.clip(np.rint(out), info.min, info.max)
-    return out.astype(dt)
+        return np.clip(np.rint(values), info.min, info.max).astype(dt)
+    if dt.itemsize < 4:
+        values = values.astype(np.float32)
+    return values.astype(dt)
 
 
 def _is_instance_array(value, n: int) -> bool:
