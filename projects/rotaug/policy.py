@@ -17,13 +17,13 @@ centre off the canvas     dropped (``centre_outside``; cannot happen after a
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Dict, Tuple
+from typing import Dict, List
 
 import numpy as np
 from mmengine.logging import print_log
 
 from .geometry.backend import Array, namespace
-from .geometry.ops import WarpedBoxes
+from .geometry.warp import WarpedBoxes
 
 DROP_REASONS = ('nonfinite', 'degenerate', 'invisible', 'too_small',
                 'centre_outside')
@@ -61,12 +61,11 @@ class GTPolicy:
         if not self.min_size >= 0:
             raise ValueError(f'min_size must be >= 0, got {self.min_size!r}')
 
-    def decide(self, warped: WarpedBoxes
-               ) -> Tuple[Array, Array, Dict[str, int]]:
-        """Return ``(keep, ignore, drop_counts)`` for warped boxes; ``keep``
-        and ``ignore`` are boolean arrays of the input length."""
-        nonfinite = ~warped.finite | ~namespace(warped.boxes).all(
-            namespace(warped.boxes).isfinite(warped.boxes), 1)
+    def decide(self, warped: WarpedBoxes) -> 'Decision':
+        """The keep / ignore decision for each of the warped boxes, with
+        the reason of every drop."""
+        xp = namespace(warped.boxes)
+        nonfinite = ~warped.finite | ~xp.all(xp.isfinite(warped.boxes), 1)
         degenerate = ~nonfinite & ~(warped.area > 0)
         invisible = ~nonfinite & ~degenerate & (
             (warped.visible < self.min_visible_ratio)
@@ -79,14 +78,33 @@ class GTPolicy:
         centre_out = alive & ~warped.centre_inside
         keep = alive & ~centre_out
         ignore = keep & (warped.visible < self.ignore_visible_ratio)
-        counts = {
-            'nonfinite': _count(nonfinite),
-            'degenerate': _count(degenerate),
-            'invisible': _count(invisible),
-            'too_small': _count(small),
-            'centre_outside': _count(centre_out),
-        }
-        return keep, ignore, counts
+        return Decision(keep, ignore, dict(
+            zip(DROP_REASONS,
+                (nonfinite, degenerate, invisible, small, centre_out))))
+
+
+@dataclass
+class Decision:
+    """What :meth:`GTPolicy.decide` made of N boxes: boolean arrays of
+    length N (numpy or torch, as the boxes)."""
+    keep: Array
+    ignore: Array  # kept, but flagged ignore
+    reasons: Dict[str, Array]  # one mask per drop reason (DROP_REASONS)
+
+    def counts(self) -> Dict[str, int]:
+        """How many boxes were dropped for each reason."""
+        return {k: _count(v) for k, v in self.reasons.items()}
+
+    def counts_per(self, sizes) -> List[Dict[str, int]]:
+        """:meth:`counts` of consecutive groups of ``sizes`` boxes (the
+        samples of a batch), read off in one transfer."""
+        stacked = namespace(self.keep).stack(
+            [self.reasons[k] for k in DROP_REASONS], 0)
+        if not isinstance(stacked, np.ndarray):
+            stacked = stacked.cpu().numpy()
+        bounds = np.cumsum([0] + list(sizes))
+        return [dict(zip(DROP_REASONS, (int(c) for c in np.count_nonzero(
+            stacked[:, a:b], 1)))) for a, b in zip(bounds[:-1], bounds[1:])]
 
 
 def _count(mask) -> int:

@@ -14,6 +14,7 @@ from shapely.geometry import Polygon
 
 from rotaug.evaluation import DOTAMetric
 from rotaug.evaluation import functional as F
+from rotaug.evaluation import patches as P
 
 CLASSES = ('plane', 'ship', 'harbor')
 DATA = Path(__file__).resolve().parents[2] / '..' / 'shared' / 'data' / \
@@ -207,9 +208,9 @@ def test_boxes_to_poly_and_patch_to_full():
         F.boxes_to_poly(np.zeros((2, 6)))
     # devkit patch of an image resized by 0.5, at (100, 50) of the resized
     # image: (p + (100, 50)) / 0.5
-    full = F.patch_to_full(np.array([[10., 20, 4, 2, 0.3]]), 100, 50, 0.5)
+    full = P.patch_to_full(np.array([[10., 20, 4, 2, 0.3]]), 100, 50, 0.5)
     np.testing.assert_allclose(full, [[220, 140, 8, 4, 0.3]])
-    full = F.patch_to_full(q, 100, 50, 0.5)
+    full = P.patch_to_full(q, 100, 50, 0.5)
     np.testing.assert_allclose(full, [rect(202, 104, 210, 108)])
 
 
@@ -401,18 +402,18 @@ def test_eval_random_vs_reference(seed, use_07):
 # patch names and merging
 # ----------------------------------------------------------------------------
 def test_parse_patch_name():
-    P = F.PatchInfo
-    assert F.parse_patch_name('P0001__1024__0___0') == P('P0001', 0, 0, 1.0)
-    assert F.parse_patch_name('P0001__1__824___0') == P('P0001', 824, 0, 1.)
-    assert F.parse_patch_name('P0001__0.5__412___200') == \
-        P('P0001', 412, 200, 0.5)
-    assert F.parse_patch_name('P0001__1.0__4___2').rate == 1.0
-    assert F.parse_patch_name('a__b__2048__5___7') == P('a__b', 5, 7, 1.0)
-    assert F.parse_patch_name('P1__2__0___0', naming='size').rate == 1.0
-    assert F.parse_patch_name('P1__800__0___0', naming='rate').rate == 800.
+    Info = P.PatchInfo
+    assert P.parse_patch_name('P0001__1024__0___0') == Info('P0001', 0, 0, 1.0)
+    assert P.parse_patch_name('P0001__1__824___0') == Info('P0001', 824, 0, 1.)
+    assert P.parse_patch_name('P0001__0.5__412___200') == \
+        Info('P0001', 412, 200, 0.5)
+    assert P.parse_patch_name('P0001__1.0__4___2').rate == 1.0
+    assert P.parse_patch_name('a__b__2048__5___7') == Info('a__b', 5, 7, 1.0)
+    assert P.parse_patch_name('P1__2__0___0', naming='size').rate == 1.0
+    assert P.parse_patch_name('P1__800__0___0', naming='rate').rate == 800.
     for bad in ['P0001', 'P0001__1024__0__0', 'P0001__x__0___0']:
         with pytest.raises(ValueError, match=bad):
-            F.parse_patch_name(bad)
+            P.parse_patch_name(bad)
 
 
 def test_merge_detections_shifts_and_nms():
@@ -421,37 +422,37 @@ def test_merge_detections_shifts_and_nms():
             boxes=np.array([[700., 100, 40, 20, 0.2], [10, 10, 8, 8, 0]]),
             scores=np.array([0.9, 0.5]),
             labels=np.array([0, 1]),
-            patch=F.PatchInfo('P', 0, 0, 1.0)),
+            patch=P.PatchInfo('P', 0, 0, 1.0)),
         # the same object seen from a patch at x = 476: it is at 700 - 476
         dict(
             boxes=np.array([[224.5, 100, 40, 20, 0.2]]),
             scores=np.array([0.8]),
             labels=np.array([0]),
-            patch=F.PatchInfo('P', 476, 0, 1.0)),
+            patch=P.PatchInfo('P', 476, 0, 1.0)),
         dict(
             boxes=np.zeros((0, 5)),
             scores=np.zeros(0),
             labels=np.zeros(0, int),
-            patch=F.PatchInfo('P', 0, 476, 1.0)),
+            patch=P.PatchInfo('P', 0, 476, 1.0)),
     ]
-    merged = F.merge_detections(patches, 0.1)
+    merged = P.merge_detections(patches, 0.1)
     order = np.argsort(-merged['scores'])
     np.testing.assert_allclose(merged['scores'][order], [0.9, 0.5])
     np.testing.assert_allclose(merged['boxes'][order][0],
                                [700, 100, 40, 20, 0.2])
     # another class is not suppressed by the same box
     patches[1]['labels'] = np.array([1])
-    assert len(F.merge_detections(patches, 0.1)['scores']) == 3
+    assert len(P.merge_detections(patches, 0.1)['scores']) == 3
     # quadrilateral predictions go through nms_quadri
     q = [dict(p, boxes=F.boxes_to_poly(p['boxes'])) for p in patches[:2]]
     q[1]['labels'] = np.array([0])
-    merged = F.merge_detections(q, 0.1)
+    merged = P.merge_detections(q, 0.1)
     assert merged['boxes'].shape == (2, 8)
 
 
 def test_merge_patch_gts_dedupes_copies():
     obj = F.rbox_to_poly(np.array([[700., 100, 40, 20, 0.2]]))[0]
-    mk = F.PatchInfo
+    mk = P.PatchInfo
     patches = [
         dict(
             polys=np.array([obj, rect(5, 5, 9, 9)]),
@@ -464,7 +465,7 @@ def test_merge_patch_gts_dedupes_copies():
             difficult=[False],
             patch=mk('P', 476, 0, 1.0)),
     ]
-    gt = F.merge_patch_gts(patches)
+    gt = P.merge_patch_gts(patches)
     assert len(gt['polys']) == 2
     np.testing.assert_allclose(gt['polys'][0], obj, atol=1e-9)
     # not difficult as one copy is not

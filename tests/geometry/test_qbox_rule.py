@@ -9,7 +9,7 @@ from shapely.geometry import Polygon, box as sbox
 
 from rotaug.geometry import fit_qbox, rbox_to_poly
 from rotaug.geometry.boxes import qbox_sides
-from rotaug.geometry.polygon import order_convex, simplify_polygons
+from rotaug.geometry.convex import order_convex, simplify_polygons
 
 
 def _reference_quad(pts):

@@ -34,7 +34,8 @@ def as_box_type(rb: np.ndarray, box_type: str):
     class (qbox: the corners; hbox: their horizontal box)."""
     if box_type == 'rbox':
         return rb, RotatedBoxes
-    p = rbox_to_poly(rb)
+    with np.errstate(invalid='ignore'):  # rows with non-finite angles
+        p = rbox_to_poly(rb)
     if box_type == 'qbox':
         return p.reshape(-1, 8), QuadriBoxes
     return np.c_[p.min(1), p.max(1)], HorizontalBoxes

@@ -19,7 +19,7 @@ split = load_tool('data/dota/split.py')
 
 def _read_patches(dst):
     from rotaug.datasets.dota_io import parse_dota_label_file
-    from rotaug.evaluation.functional import parse_patch_name
+    from rotaug.evaluation import parse_patch_name
     out = {}
     for f in sorted(os.listdir(osp.join(dst, 'annfiles'))):
         name = f[:-4]

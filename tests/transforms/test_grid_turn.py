@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from rotaug.geometry import image_rotation, to_cv2_affine
-from rotaug.transforms.gt_core import INTERPOLATIONS, GTTransformer, _grid_turn
+from rotaug.geometry.image import INTERPOLATIONS, grid_turn, warp_image
 
 
 def _cv2_warp(img, matrix, w, h, interpolation, border):
@@ -63,7 +63,7 @@ def test_grid_turns_equal_opencv(size, angle, expand):
             info = np.iinfo(dtype)
             img = rng.integers(info.min, info.max, shape, dtype=dtype,
                                endpoint=True)
-        got = _grid_turn(img, m, nw, nh, border)
+        got = grid_turn(img, m, nw, nh, border)
         assert got is not None, (size, angle, expand)
         want = _cv2_warp(img, m, nw, nh, interp, border)
         assert got.dtype == want.dtype and got.shape == want.shape
@@ -76,7 +76,7 @@ def test_grid_turns_equal_opencv(size, angle, expand):
         np.testing.assert_array_equal(got, want, err_msg=f'{dtype} {interp}')
         # and warp_image takes this path for it
         np.testing.assert_array_equal(
-            GTTransformer.warp_image(img, m, nw, nh, interp, border), got)
+            warp_image(img, m, nw, nh, interp, border), got)
 
 
 @pytest.mark.parametrize('dtype', [np.int32, np.int64, np.uint32, np.int8,
@@ -88,7 +88,7 @@ def test_grid_turns_of_dtypes_opencv_lacks(dtype):
     seg = (rng.integers(0, 120, (h, w)) if dtype is not bool else
            rng.integers(0, 2, (h, w))).astype(dtype)
     for border in (0, 5.5, 255, -3):
-        got = GTTransformer.warp_image(seg, m, nw, nh, 'nearest',
+        got = warp_image(seg, m, nw, nh, 'nearest',
                                        (border, ) * 3)
         want = _cv2_warp(seg, m, nw, nh, 'nearest', (border, ) * 3)
         assert got.dtype == seg.dtype
@@ -96,7 +96,7 @@ def test_grid_turns_of_dtypes_opencv_lacks(dtype):
     # values beyond 2**53 move intact (OpenCV's float path could not)
     if dtype is np.int64:
         big = np.full((h, w), 2**60 + 1, np.int64)
-        out = GTTransformer.warp_image(big, *image_rotation(w, h, 180)[:1],
+        out = warp_image(big, *image_rotation(w, h, 180)[:1],
                                        w, h, 'nearest', (0, ) * 3)
         assert (out == 2**60 + 1).all()
 
@@ -110,9 +110,9 @@ def test_grid_turns_of_dtypes_opencv_lacks(dtype):
 def test_other_turns_resample(h, w, angle, expand):
     m, (nw, nh) = image_rotation(w, h, angle, expand)
     img = np.random.default_rng(0).integers(0, 255, (h, w, 3), np.uint8)
-    assert _grid_turn(img, m, nw, nh, (0, 0, 0)) is None
+    assert grid_turn(img, m, nw, nh, (0, 0, 0)) is None
     np.testing.assert_array_equal(
-        GTTransformer.warp_image(img, m, nw, nh, 'bilinear', (0, 0, 0)),
+        warp_image(img, m, nw, nh, 'bilinear', (0, 0, 0)),
         _cv2_warp(img, m, nw, nh, 'bilinear', (0, 0, 0)))
 
 
@@ -122,7 +122,7 @@ def test_a_mirror_is_a_grid_map_too():
     h, w = 20, 30
     flip = np.array([[-1.0, 0, w], [0, 1, 0], [0, 0, 1]])
     img = np.random.default_rng(2).integers(0, 255, (h, w, 3), np.uint8)
-    np.testing.assert_array_equal(_grid_turn(img, flip, w, h, (0, 0, 0)),
+    np.testing.assert_array_equal(grid_turn(img, flip, w, h, (0, 0, 0)),
                                   img[:, ::-1])
     # a shear of 0/1 entries whose translation is whole in OpenCV's
     # coordinates: not a move of whole pixels
@@ -131,9 +131,9 @@ def test_a_mirror_is_a_grid_map_too():
         t = 0.5 - a @ [0.5, 0.5]  # to_cv2_affine then gives (0, 0)
         m = np.array([[*a[0], t[0]], [*a[1], t[1]], [0, 0, 1]])
         np.testing.assert_allclose(to_cv2_affine(m)[:, 2], 0, atol=1e-12)
-        assert _grid_turn(img, m, w, h, (0, 0, 0)) is None, lin
+        assert grid_turn(img, m, w, h, (0, 0, 0)) is None, lin
     # channels of a view (BGR -> RGB) move as well
     np.testing.assert_array_equal(
-        _grid_turn(img[..., ::-1], flip, w, h, (0, 0, 0)),
+        grid_turn(img[..., ::-1], flip, w, h, (0, 0, 0)),
         img[:, ::-1, ::-1])
 

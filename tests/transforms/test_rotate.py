@@ -413,7 +413,7 @@ def test_sides_are_judged_as_stored_in_float32():
 
 
 def test_bitmap_pieces_tile_the_mask_exactly():
-    from rotaug.transforms.gt_core import bitmap_pieces
+    from rotaug.gt import bitmap_pieces
     rng = np.random.default_rng(2)
     bits = (rng.random((5, 23, 31)) < 0.4).astype(np.uint8)
     bits[1] = 0  # an empty instance has no pieces
@@ -611,3 +611,41 @@ def test_bitmap_masks_do_not_move_boxes_without_a_turn():
     ys, xs = np.nonzero(out['gt_masks'].masks[0])
     np.testing.assert_allclose(got, [xs.min(), ys.min(), xs.max() + 1,
                                      ys.max() + 1], atol=1e-4)
+
+
+def test_instance_keys_never_filter_a_field_twice():
+    """``instance_keys`` naming a field rotaug writes itself
+    (``gt_ignore_flags``) filters it once, and a named key set to None is
+    left alone (it once raised a TypeError)."""
+    rows = [[60, 50, 20, 10, 0.3], [118, 50, 20, 10, 0.0],
+            [-40, -40, 10, 10, 0.0], [30, 30, 12, 8, 1.0]]
+    ref = Rotate(25)(_results(rboxes(rows)))
+    for keys in (['gt_ignore_flags'], ['gt_ignore_flags', 'gt_bboxes_labels'],
+                 ['gt_ids']):
+        res = _results(rboxes(rows))
+        res['gt_ids'] = None
+        out = Rotate(25, instance_keys=keys)(res)
+        assert out['gt_ids'] is None
+        np.testing.assert_array_equal(out['gt_ignore_flags'],
+                                      ref['gt_ignore_flags'])
+        np.testing.assert_array_equal(out['gt_bboxes_labels'],
+                                      ref['gt_bboxes_labels'])
+        np.testing.assert_array_equal(out['gt_bboxes'].tensor.numpy(),
+                                      ref['gt_bboxes'].tensor.numpy())
+
+
+@pytest.mark.parametrize('cls, kwargs', [
+    (Rotate, dict(expand='yes')), (Rotate, dict(clip_border='False')),
+    (Rotate, dict(interpolation='cubic')), (Rotate, dict(out_box_type='qbox')),
+    (Rotate, dict(img_border_value='black')),
+    (Rotate, dict(instance_keys='gt_ids')),
+    (RandomRotate, dict(max_redraws=-1)), (RandomRotate, dict(prob='0.5')),
+    (SanitizeGT, dict(min_size=-1)),
+])
+def test_every_bad_option_says_what_it_got(cls, kwargs):
+    """One validation for every transform: the message names the option
+    and the value it got."""
+    (name, value), = kwargs.items()
+    with pytest.raises(ValueError, match=name) as err:
+        cls(**kwargs)
+    assert f'got {value!r}' in str(err.value)

@@ -9,9 +9,10 @@ Prints ms per image and the ratio of each to the bare warp (the anchor).
 first decodes the image from PNG bytes held in memory (what
 ``LoadImageFromFile`` does for DOTA's PNGs, less the disk), so the ratios
 show what the rotation adds to the cost of a training sample.
-The second row is rotaug's pixel path alone (``GTTransformer.warp_image``:
-the bare warp, except for turns that send pixels to pixels, which move
-whole pixels): what separates a rotaug row from it is the box path.
+The second row is rotaug's pixel path alone
+(``rotaug.geometry.image.warp_image``: the bare warp, except for turns that
+send pixels to pixels, which move whole pixels): what separates a rotaug
+row from it is the box path.
 ``--floor`` adds a row that is not a transform but a yardstick: the least a
 numpy box path can do after rotaug's pixel path (turn the rbox centres
 with the core's :func:`apply_matrix`, add the angle, :func:`regularize_rboxes`, keep by
@@ -69,7 +70,7 @@ def main():
     from rotaug.geometry import (apply_matrix, image_rotation, rbox_to_poly,
                                  regularize_rboxes, to_cv2_affine)
     from rotaug.transforms import Rotate
-    from rotaug.transforms.gt_core import GTTransformer
+    from rotaug.geometry.image import warp_image
 
     rng = np.random.default_rng(0)
     img, rb = scene(rng, args.size, args.objects)
@@ -99,7 +100,7 @@ def main():
 
     def pixels(x):
         # rotaug's pixel path alone (the same pixels as the bare warp)
-        GTTransformer.warp_image(x, m, w, h, 'bilinear', (0.0, 0.0, 0.0))
+        warp_image(x, m, w, h, 'bilinear', (0.0, 0.0, 0.0))
 
     rows = [
         ('cv2.warpAffine (bare, anchor)', bare, lambda: (img.copy(), )),
@@ -119,9 +120,8 @@ def main():
         turn = float(np.arctan2(m[1, 0], m[0, 0]))
 
         def floor(res):
-            res['img'] = GTTransformer.warp_image(res['img'], m, w, h,
-                                                  'bilinear',
-                                                  (0.0, 0.0, 0.0))
+            res['img'] = warp_image(res['img'], m, w, h, 'bilinear',
+                                    (0.0, 0.0, 0.0))
             b = res['gt_bboxes'].tensor.numpy().astype(np.float64)
             ctr = apply_matrix(b[:, None, :2], m)[:, 0]
             out = regularize_rboxes(np.concatenate(

@@ -10,8 +10,9 @@ from mmengine.logging import MMLogger
 
 from rotaug.registry import METRICS
 from .functional import (boxes_to_poly, eval_dota_map, mean_ap,
-                         merge_detections, merge_patch_gts, parse_patch_name,
-                         polygons_to_geoms, write_task1_files)
+                         polygons_to_geoms)
+from .patches import (merge_detections, merge_patch_gts, parse_patch_name,
+                      write_task1_files)
 
 
 def _get(obj: Any, key: str, default: Any = None) -> Any:
@@ -113,7 +114,7 @@ class DOTAMetric(BaseMetric):
             when merging). Defaults to None.
         patch_naming (str): how to read the middle field of patch names,
             ``'auto'``, ``'rate'`` or ``'size'``; see
-            :func:`~rotaug.evaluation.functional.parse_patch_name`.
+            :func:`~rotaug.evaluation.patches.parse_patch_name`.
         ignore_empty_classes (bool): average the APs over the classes with at
             least one non-difficult ground truth; if False, such classes
             count as AP 0 as in the devkit's script. Defaults to True.

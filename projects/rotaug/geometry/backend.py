@@ -98,6 +98,42 @@ class _NumpyNS:
     def item(x) -> float:
         return float(x)
 
+    # ---- what differs between the two beyond the names ------------------
+    @staticmethod
+    def nonzero(mask: np.ndarray) -> np.ndarray:
+        """Indices (1-D) of the set entries of a 1-D mask."""
+        return mask.nonzero()[0]
+
+    @staticmethod
+    def scatter(dst: np.ndarray, idx: np.ndarray, values) -> np.ndarray:
+        """A copy of ``dst`` with the rows ``idx`` set to ``values``."""
+        out = dst.copy()
+        out[idx] = values
+        return out
+
+    @staticmethod
+    def cast_like(x: np.ndarray, like: np.ndarray) -> np.ndarray:
+        """``x`` in the dtype (and device) of ``like``: nothing to do for
+        numpy, whose operations promote."""
+        return x
+
+    @staticmethod
+    def from_numpy(x: np.ndarray, like: np.ndarray) -> np.ndarray:
+        return x
+
+    @staticmethod
+    def maybe_any(mask: np.ndarray) -> bool:
+        """Whether any entry is set (work guarded by it is skipped when
+        not): a cheap check on numpy."""
+        return bool(mask.any())
+
+    @staticmethod
+    def trim_padding(pts: np.ndarray, counts: np.ndarray,
+                     least: int) -> np.ndarray:
+        """Padded polygons without the padding no row uses (at least
+        ``least`` slots): narrower arrays, fewer reduction passes."""
+        return pts[:, :max(int(counts.max()), least)]
+
 
 class _TorchNS:
     name = 'torch'
@@ -182,6 +218,39 @@ class _TorchNS:
     @staticmethod
     def item(x) -> float:
         return float(x)
+
+    # ---- what differs between the two beyond the names ------------------
+    @staticmethod
+    def nonzero(mask: torch.Tensor) -> torch.Tensor:
+        return mask.nonzero(as_tuple=True)[0]
+
+    @staticmethod
+    def scatter(dst: torch.Tensor, idx: torch.Tensor,
+                values: torch.Tensor) -> torch.Tensor:
+        out = dst.clone()
+        out[idx] = values.to(out.dtype)
+        return out
+
+    @staticmethod
+    def cast_like(x: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
+        return x.to(like.dtype)
+
+    @staticmethod
+    def from_numpy(x: np.ndarray, like: torch.Tensor) -> torch.Tensor:
+        return torch.as_tensor(x, device=like.device)
+
+    @staticmethod
+    def maybe_any(mask: torch.Tensor) -> bool:
+        """Always True on torch: no host synchronisation (the work it
+        guards must leave its input unchanged where nothing is set)."""
+        return True
+
+    @staticmethod
+    def trim_padding(pts: torch.Tensor, counts: torch.Tensor,
+                     least: int) -> torch.Tensor:
+        """The padding stays on torch: trimming it needs a host
+        synchronisation."""
+        return pts
 
 
 NUMPY = _NumpyNS()

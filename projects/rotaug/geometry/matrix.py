@@ -8,7 +8,7 @@ MMRotate. OpenCV addresses pixel ``i`` by its centre, i.e. continuous
 reconciled.
 """
 import math
-from typing import Optional, Tuple
+from typing import Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -62,14 +62,22 @@ def image_rotation(width: int, height: int, angle: float,
     return matrix, (new_w, new_h)
 
 
+def rotation_matrices(angles: Sequence[float], widths: Sequence[float],
+                      heights: Sequence[float]) -> np.ndarray:
+    """(B, 3, 3) homographies turning each image of a batch by its angle
+    (degrees, clockwise) about its own centre, canvas unchanged:
+    :func:`image_rotation` of each (without ``expand``)."""
+    if not len(angles):
+        return np.zeros((0, 3, 3))
+    return np.stack([
+        image_rotation(w, h, a)[0]
+        for a, w, h in zip(angles, widths, heights)
+    ])
+
+
 def to_cv2_affine(matrix: np.ndarray) -> np.ndarray:
     """Convert a continuous-coordinate homography into the 2x3 matrix that
     ``cv2.warpAffine`` expects (pixel-index coordinates)."""
     shift = np.array([[1.0, 0.0, 0.5], [0.0, 1.0, 0.5], [0.0, 0.0, 1.0]])
     unshift = np.array([[1.0, 0.0, -0.5], [0.0, 1.0, -0.5], [0.0, 0.0, 1.0]])
     return (unshift @ np.asarray(matrix, dtype=np.float64) @ shift)[:2]
-
-
-def matrix_angle(matrix: np.ndarray) -> float:
-    """Rotation angle (radians, clockwise positive) of the linear part."""
-    return math.atan2(float(matrix[1][0]), float(matrix[0][0]))

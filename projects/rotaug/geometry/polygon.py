@@ -4,7 +4,7 @@ A batch of polygons is ``pts`` of shape (N, M, 2) with ``counts`` (N,): polygon
 ``n`` has vertices ``pts[n, :counts[n]]``; the rest is padding. Works on numpy
 and torch (see :mod:`rotaug.geometry.backend`).
 """
-from typing import Tuple
+from typing import NamedTuple, Tuple
 
 from .backend import Array, namespace
 
@@ -18,7 +18,7 @@ def polygon_areas(pts: Array, counts: Array) -> Array:
     if m == 0:
         return xp.full((n, ), 0.0, pts)
     valid = xp.arange(m, counts)[None, :] < counts[:, None]
-    nxt = _ring(pts, counts, xp, 0, 1)[:, 1:]
+    nxt = cyclic_gather(pts, counts, xp, 0, 1)[:, 1:]
     # about the first vertex: no cancellation far from the origin
     x, y = pts[..., 0] - pts[:, :1, 0], pts[..., 1] - pts[:, :1, 1]
     xn, yn = nxt[..., 0] - pts[:, :1, 0], nxt[..., 1] - pts[:, :1, 1]
@@ -171,10 +171,8 @@ def _owners(nq: int, like: Array, xp):
         quad = np.repeat(np.arange(nq), 4)
         others = np.stack([np.flatnonzero(quad != q) for q in range(nq)])
         earlier = (quad[others] < np.arange(nq)[:, None])[:, :, None, None]
-        if xp.name == 'torch':
-            import torch
-            others, earlier, quad = (torch.as_tensor(a, device=like.device)
-                                     for a in (others, earlier, quad))
+        others, earlier, quad = (xp.from_numpy(a, like)
+                                 for a in (others, earlier, quad))
         _OWNER_CACHE[key] = (others, earlier, quad)
     return _OWNER_CACHE[key]
 
@@ -202,6 +200,55 @@ def convex_intersection(quads, width=None, height=None
         raise ValueError('convex_intersection needs at least two quads, got '
                          f'{len(quads)}')
     xp = namespace(quads[0])
+    ed = _edge_table(quads, xp)
+    t0, t1, seg = _cut_edges(ed, xp)
+    e, px, py, dx, dy = ed.e, ed.px, ed.py, ed.dx, ed.dy
+    valid = xp.cat([seg, seg], 0)
+    ts = xp.where(valid, xp.cat([t0, t1], 0), 0.0)
+    xs = xp.cat([px, px], 0) + ts * xp.cat([dx, dx], 0)
+    ys = xp.cat([py, py], 0) + ts * xp.cat([dy, dy], 0)
+    if width is not None:
+        xs = xp.minimum(xp.maximum(xs, 0.0), _row(width, xs, xp))
+        ys = xp.minimum(xp.maximum(ys, 0.0), _row(height, ys, xp))
+    # Green's theorem about the row's first vertex (no cancellation far
+    # from the origin)
+    rx, ry = xs - px[:1], ys - py[:1]
+    area2 = xp.where(seg,
+                     ed.sign * (rx[:e] * ry[e:] - rx[e:] * ry[:e]), 0.0)
+    area = xp.abs(xp.sum(area2, 0)) * 0.5
+    # walking the boundary one way round, every vertex starts exactly one
+    # segment: keep the starts (t0 on edges of quads that turn that way,
+    # t1 on the others)
+    first = ed.sign > 0
+    sx = xp.where(first, xs[:e], xs[e:])
+    sy = xp.where(first, ys[:e], ys[e:])
+    pts = xp.permute(xp.stack([sx, sy], -1), (1, 0, 2))
+    return pts, seg.T, area
+
+
+class _EdgeTable(NamedTuple):
+    """The E = 4 Q edges of Q quads over N rows, edge-first (E, N): start
+    ``(px, py)``, direction ``(dx, dy)``, ``length``, unit outward normal
+    ``(nx, ny)`` (0 for an edge of no length), offset ``c`` of its line,
+    the orientation ``sign`` of its quad, and the tables of
+    :func:`_owners`."""
+    nq: int
+    n: int
+    e: int
+    px: Array
+    py: Array
+    dx: Array
+    dy: Array
+    length: Array
+    nx: Array
+    ny: Array
+    c: Array
+    sign: Array
+    others: Array
+    earlier: Array
+
+
+def _edge_table(quads, xp) -> _EdgeTable:
     # edge-first layout (E, N): numpy reduces fast over leading axes, and
     # the points come back as (N, 2E, 2) views whose second axis is the
     # outer one, so that the refits reduce fast too
@@ -223,109 +270,63 @@ def convex_intersection(quads, width=None, height=None
     inv = xp.where(has_len, edge_sign / xp.where(has_len, length, 1.0), 0.0)
     nx, ny = dy * inv, -dx * inv  # unit outward normals (0: no edge)
     c = nx * px + ny * py
+    return _EdgeTable(nq, n, e, px, py, dx, dy, length, nx, ny, c,
+                      edge_sign, others, earlier)
 
-    # the edges of quad q (axis 0, and axis 2 within the quad) against the
-    # half-planes of the other quads' edges (axis 1), row n (axis 3); a
-    # quad's own half-planes never cut its edges (it is convex):
-    # p + t d lies inside h iff t * denom <= num
+
+def _cut_edges(ed: _EdgeTable, xp) -> Tuple[Array, Array, Array]:
+    """``(t0, t1, seg)`` (E, N): the part ``[t0, t1]`` of each edge that
+    lies inside every other quad, and whether it is a segment of the
+    boundary of the intersection.
+
+    The edges of quad q (axis 0, and axis 2 within the quad) meet the
+    half-planes of the other quads' edges (axis 1), row n (axis 3); a
+    quad's own half-planes never cut its edges (it is convex):
+    ``p + t d`` lies inside a half-plane iff ``t * denom <= num``."""
+    nq, n, e = ed.nq, ed.n, ed.e
+
     def edges(a):  # (E, N) -> (Q, 1, 4, N)
         return a.reshape(nq, 1, 4, n)
 
     def planes(a):  # (E, N) -> (Q, K, 1, N)
-        return a[others][:, :, None]
+        return a[ed.others][:, :, None]
 
-    nxh, nyh, ch = planes(nx), planes(ny), planes(c)
-    pxe, pye, dxe, dye = edges(px), edges(py), edges(dx), edges(dy)
-    denom = nxh * dxe + nyh * dye
-    num = ch - (nxh * pxe + nyh * pye)
+    nxh, nyh, ch = planes(ed.nx), planes(ed.ny), planes(ed.c)
+    denom = nxh * edges(ed.dx) + nyh * edges(ed.dy)
+    num = ch - (nxh * edges(ed.px) + nyh * edges(ed.py))
     # rounding tolerance of num: relative to the size of the coordinates
     # involved (the constraint's point and the edge's)
-    eps64 = 64.0 * xp.eps(px)
-    mag = eps64 * (xp.abs(px) + xp.abs(py) + length + 1.0)
+    eps64 = 64.0 * xp.eps(ed.px)
+    mag = eps64 * (xp.abs(ed.px) + xp.abs(ed.py) + ed.length + 1.0)
     tol = planes(mag) + edges(mag)
-    par = xp.abs(denom) <= eps64 * edges(length)
+    par = xp.abs(denom) <= eps64 * edges(ed.length)
     ratio = num / xp.where(par, 1.0, denom)
     live = ~par
     t0 = xp.masked_amax(ratio, live & (denom < 0), 1, 0.0).reshape(e, n)
     t1 = xp.masked_amin(ratio, live & (denom > 0), 1, 1.0).reshape(e, n)
     blocked = xp.any(par & (num < -tol), 1).reshape(e, n)
-    seg = has_len & ~blocked & (t1 > t0)
-    on_line = par & earlier & (xp.abs(num) <= tol)
-    if xp.name != 'numpy' or bool(on_line.any()):
+    seg = (ed.length > 0) & ~blocked & (t1 > t0)
+    on_line = par & ed.earlier & (xp.abs(num) <= tol)
+    if xp.maybe_any(on_line):
         # an edge on an edge of an earlier quad with the same outward
         # side: counted there already
-        same_side = (nxh * edges(nx) + nyh * edges(ny)) > 0
+        same_side = (nxh * edges(ed.nx) + nyh * edges(ed.ny)) > 0
         seg = seg & ~xp.any(on_line & same_side, 1).reshape(e, n)
-    valid = xp.cat([seg, seg], 0)
-    ts = xp.where(valid, xp.cat([t0, t1], 0), 0.0)
-    xs = xp.cat([px, px], 0) + ts * xp.cat([dx, dx], 0)
-    ys = xp.cat([py, py], 0) + ts * xp.cat([dy, dy], 0)
-    if width is not None:
-        xs = xp.minimum(xp.maximum(xs, 0.0), _row(width, xs, xp))
-        ys = xp.minimum(xp.maximum(ys, 0.0), _row(height, ys, xp))
-    # Green's theorem about the row's first vertex (no cancellation far
-    # from the origin)
-    rx, ry = xs - px[:1], ys - py[:1]
-    area2 = xp.where(seg, edge_sign * (rx[:e] * ry[e:] - rx[e:] * ry[:e]),
-                     0.0)
-    area = xp.abs(xp.sum(area2, 0)) * 0.5
-    # walking the boundary one way round, every vertex starts exactly one
-    # segment: keep the starts (t0 on edges of quads that turn that way,
-    # t1 on the others)
-    first = edge_sign > 0
-    sx = xp.where(first, xs[:e], xs[e:])
-    sy = xp.where(first, ys[:e], ys[e:])
-    pts = xp.permute(xp.stack([sx, sy], -1), (1, 0, 2))
-    return pts, seg.T, area
+    return t0, t1, seg
 
 
 def _row(b, like: Array, xp):
     if isinstance(b, (int, float)):
         return xp.full((1, 1), float(b), like)
-    b = b.reshape(-1)[None, :]
-    return b.to(like.dtype) if xp.name == 'torch' else b
+    return xp.cast_like(b.reshape(-1)[None, :], like)
 
-
-# ---- ordered convex polygons and their enclosing quadrilaterals ----------
-# A clipped quadrilateral annotation is a polygon of up to 12 vertices; a
-# qbox has four. The rule (see :func:`rotaug.geometry.fit_qbox`): the
-# visible polygon itself when it has at most four corners, otherwise the
-# quadrilateral around it found by pushing its sides outwards: an edge is
-# removed by extending its two neighbours until they meet, always the edge
-# whose removal adds the least area, until four remain. Every side of the
-# result lies on a side of the visible polygon, which it contains.
 
 def row_index(pts: Array, xp) -> Array:
     """Column (N, 1) of row numbers, to gather one entry per row."""
     return xp.arange(pts.shape[0], pts)[:, None]
 
 
-def compact_polygons(pts: Array, keep: Array) -> Tuple[Array, Array]:
-    """Move the vertices marked ``keep`` (N, M) to the front of each row,
-    in order; returns ``(pts, counts)``."""
-    xp = namespace(pts)
-    order = xp.stable_argsort(~keep, 1)
-    return pts[row_index(pts, xp), order], xp.to_int(xp.sum(keep, 1))
-
-
-def order_convex(pts: Array, valid: Array) -> Tuple[Array, Array]:
-    """Sort the valid points (N, K, 2) of each row by their angle about
-    their mean: for the vertices (in any order, repeated or not) of a convex
-    polygon this is the polygon, clockwise on screen (y down). Returns
-    ``(pts, counts)``; repeated vertices stay (see
-    :func:`simplify_polygons`)."""
-    xp = namespace(pts)
-    w = xp.where(valid, xp.ones_like(pts[..., 0]), 0.0)
-    cnt = xp.maximum(xp.sum(w, 1), 1.0)[:, None]
-    cx = xp.sum(pts[..., 0] * w, 1)[:, None] / cnt
-    cy = xp.sum(pts[..., 1] * w, 1)[:, None] / cnt
-    ang = xp.atan2(pts[..., 1] - cy, pts[..., 0] - cx)
-    order = xp.argsort(xp.where(valid, ang, 10.0), 1)  # invalid last
-    return (pts[row_index(pts, xp), order],
-            xp.to_int(xp.sum(valid, 1)))
-
-
-def _ring(pts: Array, counts: Array, xp, before: int, after: int
+def cyclic_gather(pts: Array, counts: Array, xp, before: int, after: int
           ) -> Array:
     """``pts`` with each row's cycle continued: column ``before + k`` holds
     vertex k, columns around it the vertices ``k - before .. k + after``
@@ -334,123 +335,3 @@ def _ring(pts: Array, counts: Array, xp, before: int, after: int
     idx = xp.arange(m + before + after, counts)[None, :] - before
     safe = xp.maximum(counts, xp.ones_like(counts))[:, None]
     return pts[row_index(pts, xp), idx % safe]
-
-
-def _cross(a: Array, b: Array) -> Array:
-    return a[..., 0] * b[..., 1] - a[..., 1] * b[..., 0]
-
-
-def _any(mask: Array, xp) -> bool:
-    """Whether any entry is set; always True on torch (no host sync: the
-    work it guards is the identity when nothing is set)."""
-    return xp.name != 'numpy' or bool(mask.any())
-
-
-def simplify_polygons(pts: Array, counts: Array
-                      ) -> Tuple[Array, Array, Array]:
-    """Remove repeated vertices (all but the first of a run of equal
-    ones; a polygon that is one point loses them all) and vertices on a
-    straight line between their neighbours (within rounding, relative to
-    the coordinates). Returns ``(pts, counts, convex)``: ``convex`` marks
-    rows whose remaining turns all have one sign."""
-    xp = namespace(pts)
-    m = pts.shape[1]
-    valid = xp.arange(m, counts)[None, :] < counts[:, None]
-    big = xp.where(valid, xp.abs(pts[..., 0]) + xp.abs(pts[..., 1]), 0.0)
-    tol = 64.0 * xp.eps(pts) * (xp.amax(big, 1) + 1.0)[:, None]
-    ring = _ring(pts, counts, xp, 1, 1)
-    d = pts - ring[:, :m]
-    dup = valid & (xp.abs(d[..., 0]) <= tol) & (xp.abs(d[..., 1]) <= tol)
-    if _any(dup, xp):
-        pts, counts = compact_polygons(pts, valid & ~dup)
-        valid = xp.arange(m, counts)[None, :] < counts[:, None]
-        ring = _ring(pts, counts, xp, 1, 1)
-    e1 = pts - ring[:, :m]
-    e2 = ring[:, 2:] - pts
-    l1 = xp.sqrt(e1[..., 0]**2 + e1[..., 1]**2)
-    l2 = xp.sqrt(e2[..., 0]**2 + e2[..., 1]**2)
-    turn = _cross(e1, e2)
-    straight = valid & (counts[:, None] > 3) & (
-        xp.abs(turn) <= 1e-9 * l1 * l2 + tol * (l1 + l2))
-    if _any(straight, xp):
-        pts, counts = compact_polygons(pts, valid & ~straight)
-        valid = xp.arange(m, counts)[None, :] < counts[:, None]
-        ring = _ring(pts, counts, xp, 1, 1)
-        turn = _cross(pts - ring[:, :m], ring[:, 2:] - pts)
-    convex = (xp.all(~valid | (turn >= 0), 1)
-              | xp.all(~valid | (turn <= 0), 1))
-    return pts, counts, convex
-
-
-def _split_longest_edge(pts: Array, counts: Array, xp) -> Array:
-    """Triangles (rows with ``counts == 3``) get the midpoint of their
-    longest edge as a fourth vertex (the same polygon, four corners)."""
-    p = pts[:, :3]
-    q = cyclic_shift(p, xp)
-    e = q - p
-    i = xp.argmin(-(e[..., 0]**2 + e[..., 1]**2), 1)[:, None]  # (N, 1)
-    mid = (p + q) * 0.5
-    mid_i = mid[row_index(pts, xp), i]  # (N, 1, 2)
-    j = xp.arange(4, counts)[None, :]
-    src = xp.where(j <= i, j, j - 1)
-    src = xp.minimum(src, 2 + xp.zeros_like(src))
-    out = xp.where((j == i + 1)[..., None], mid_i, p[row_index(pts, xp), src])
-    return out
-
-
-def enclosing_quads(pts: Array, counts: Array
-                    ) -> Tuple[Array, Array]:
-    """Quadrilaterals (N, 4, 2) around ordered convex polygons (N, M, 2)
-    with ``counts`` vertices (see the rule above). Triangles get a vertex
-    in the middle of their longest edge; quadrilaterals stay as they are.
-    Returns ``(quads, ok)``; ``ok`` is False for rows with fewer than three
-    vertices (or a polygon that could not be reduced: not convex)."""
-    xp = namespace(pts)
-    n, m = pts.shape[0], pts.shape[1]
-    if m < 4:
-        pad = xp.zeros_like(pts[:, :1]).reshape(n, 1, 2)
-        pts = xp.cat([pts] + [pad] * (4 - m), 1)
-        m = 4
-    ok = counts >= 3
-    tri = counts == 3
-    if _any(tri, xp):
-        fixed = _split_longest_edge(pts, counts, xp)
-        pts = xp.cat([xp.where(tri[:, None, None], fixed, pts[:, :4]),
-                      pts[:, 4:]], 1)
-        counts = xp.where(tri, counts + 1, counts)
-    for _ in range(m - 4):
-        active = counts > 4
-        if not _any(active, xp):
-            break
-        idx = xp.arange(m, counts)[None, :]
-        valid = idx < counts[:, None]
-        ring = _ring(pts, counts, xp, 1, 2)
-        a, b, c, d = ring[:, :m], pts, ring[:, 2:m + 2], ring[:, 3:]
-        # lines a->b and d->c meet at x = a + t (b - a) = d + u (c - d);
-        # edge b-c can go when they meet beyond b and beyond c
-        r, s, qd = b - a, c - d, d - a
-        den = _cross(r, s)
-        # (nearly) parallel neighbours never meet
-        meet = xp.abs(den) > 1e-12 * (r[..., 0]**2 + r[..., 1]**2 +
-                                      s[..., 0]**2 + s[..., 1]**2)
-        safe = xp.where(meet, den, xp.ones_like(den))
-        t, u = _cross(qd, s) / safe, _cross(qd, r) / safe
-        x = a + t[..., None] * r
-        # the triangle b, x, c with x - b = (t - 1) r (no cancellation)
-        added = (t - 1.0) * xp.abs(_cross(c - b, r)) * 0.5
-        feasible = valid & meet & (t >= 1.0) & (u >= 1.0) & \
-            xp.isfinite(added)
-        cost = xp.where(feasible, added, float('inf'))
-        i = xp.argmin(cost, 1)[:, None]  # (N, 1): the edge b_i - c_i goes
-        stuck = active & ~xp.any(feasible, 1)
-        ok = ok & ~stuck
-        go = active & ~stuck
-        rm = (i + 1) % xp.maximum(counts, xp.ones_like(counts))[:, None]
-        x_i = x[row_index(pts, xp), i]  # (N, 1, 2)
-        moved = xp.where((idx == i)[..., None], x_i, pts)
-        keep = ~(idx == rm) | ~go[:, None]
-        new_pts, new_counts = compact_polygons(moved, keep & valid)
-        pts = xp.where(go[:, None, None], new_pts, pts)
-        counts = xp.where(go, new_counts, counts)
-    ok = ok & (counts == 4)
-    return pts[:, :4], ok

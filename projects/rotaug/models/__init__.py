@@ -1,7 +1,6 @@
 """Model-side pieces of rotaug: batch augments for the data preprocessor, an
 overlap calculator for assigners."""
-from .batch_rotate import BatchRandomRotate, grid_for, rotation_matrices
+from .batch_rotate import BatchRandomRotate
 from .overlaps import HBoxOverlaps2D
 
-__all__ = ['BatchRandomRotate', 'HBoxOverlaps2D', 'grid_for',
-           'rotation_matrices']
+__all__ = ['BatchRandomRotate', 'HBoxOverlaps2D']

@@ -1,5 +1,6 @@
 """mmcv-style transforms of rotaug."""
-from .rotate import RandomChoiceRotate, RandomRotate, Rotate
+from .random_rotate import RandomChoiceRotate, RandomRotate
+from .rotate import Rotate
 from .sanitize import SanitizeGT
 
 __all__ = ['Rotate', 'RandomRotate', 'RandomChoiceRotate', 'SanitizeGT']

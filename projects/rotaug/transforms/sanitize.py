@@ -4,9 +4,10 @@ from typing import Optional, Sequence
 
 from mmcv.transforms import BaseTransform
 
-from ..policy import GTPolicy
+from ..gt import GTPlanner
+from ..options import SANITIZE_OPTIONS, RotationOptions
+from ..policy import DropStats
 from ..registry import TRANSFORMS
-from .gt_core import GTTransformer
 
 
 @TRANSFORMS.register_module()
@@ -55,31 +56,23 @@ class SanitizeGT(BaseTransform):
                  angle_version: Optional[str] = 'le90',
                  instance_keys: Sequence[str] = (),
                  out_box_type: Optional[str] = None) -> None:
-        self.gt = GTTransformer(
-            GTPolicy(min_visible_ratio, ignore_visible_ratio, min_size),
+        # horizontal boxes do not turn here: their rule never applies
+        self.options = RotationOptions(
             clip_border=clip_border, hbox_mode='envelope',
-            angle_version=angle_version, hbox_from_masks=True,
-            instance_keys=instance_keys, out_box_type=out_box_type,
-            stats_name='SanitizeGT')
-
-    @property
-    def stats(self):
-        """Counters of kept / ignored / dropped ground truths."""
-        return self.gt.stats
+            hbox_from_masks=True, angle_version=angle_version,
+            min_visible_ratio=min_visible_ratio,
+            ignore_visible_ratio=ignore_visible_ratio, min_size=min_size,
+            instance_keys=instance_keys, out_box_type=out_box_type)
+        #: counters of kept / ignored / dropped ground truths
+        self.stats = DropStats(name=type(self).__name__)
+        self.planner = GTPlanner(self.options, self.stats)
 
     def transform(self, results: dict) -> dict:
         if results.get('gt_bboxes', None) is None:
             return results
-        self.gt.apply(results, self.gt.identity_plan(results))
+        self.planner.apply(results, self.planner.identity_plan(results))
         return results
 
     def __repr__(self) -> str:
-        g = self.gt
-        return (f'{self.__class__.__name__}('
-                f'min_visible_ratio={g.policy.min_visible_ratio}, '
-                f'ignore_visible_ratio={g.policy.ignore_visible_ratio}, '
-                f'min_size={g.policy.min_size}, '
-                f'clip_border={g.clip_border}, '
-                f'angle_version={g.angle_version!r}, '
-                f'instance_keys={g.instance_keys}, '
-                f'out_box_type={g.out_box_type!r})')
+        return (f'{type(self).__name__}('
+                f'{self.options.fragment(SANITIZE_OPTIONS)})')
