@@ -2,7 +2,6 @@
 import os
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
@@ -17,9 +16,8 @@ def _rotaug_scope():
     """Import rotaug and make 'rotaug' the default scope for every test."""
     import rotaug  # noqa: F401
     from mmengine.registry import DefaultScope
-    name = f'rotaug-test-{np.random.randint(1 << 30)}'
-    DefaultScope.get_instance(name, scope_name='rotaug')
-    yield
+    with DefaultScope.overwrite_default_scope('rotaug'):
+        yield
 
 
 def dota_samples():

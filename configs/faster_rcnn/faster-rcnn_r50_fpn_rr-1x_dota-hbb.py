@@ -21,7 +21,9 @@ train_pipeline = [
     dict(type='LoadImageFromFile', backend_args=backend_args),
     dict(type='LoadAnnotations', with_bbox=True, box_type='qbox'),
     dict(type='rotaug.SanitizeGT'),
-    dict(type='Resize', scale=(1024, 1024), keep_ratio=True),
+    # the boxes are clipped exactly already (MMRotate's boxes cannot clip)
+    dict(type='Resize', scale=(1024, 1024), keep_ratio=True,
+         clip_object_border=False),
     dict(type='RandomFlip', prob=0.75,
          direction=['horizontal', 'vertical', 'diagonal']),
     dict(type='rotaug.RandomRotate', prob=0.5, angle_range=180,

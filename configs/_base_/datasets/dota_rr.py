@@ -18,7 +18,9 @@ train_pipeline = [
          box_type_mapping=dict(gt_bboxes='rbox')),
     # clip/drop annotations that lie (partly) outside their image
     dict(type='rotaug.SanitizeGT', angle_version='le90'),
-    dict(type='mmdet.Resize', scale=(1024, 1024), keep_ratio=True),
+    # the boxes are clipped exactly already (MMRotate's boxes cannot clip)
+    dict(type='mmdet.Resize', scale=(1024, 1024), keep_ratio=True,
+         clip_object_border=False),
     dict(type='mmdet.RandomFlip', prob=0.75,
          direction=['horizontal', 'vertical', 'diagonal']),
     dict(type='rotaug.RandomRotate', prob=0.5, angle_range=180,

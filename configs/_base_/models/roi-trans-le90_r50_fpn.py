@@ -65,7 +65,7 @@ model = dict(
             dict(
                 type='mmrotate.RotatedSingleRoIExtractor',
                 roi_layer=dict(
-                    type='RoIAlignRotated', out_size=7, sample_num=2,
+                    type='RoIAlignRotated', output_size=7, sampling_ratio=2,
                     clockwise=True),
                 out_channels=256,
                 featmap_strides=[4, 8, 16, 32]),

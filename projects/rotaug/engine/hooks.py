@@ -57,7 +57,7 @@ class NonFiniteLossHook(Hook):
         if not outputs:
             return
         bad = {
-            k: float(v)
+            k: float(torch.as_tensor(v).detach())
             for k, v in outputs.items() if 'loss' in k and isinstance(
                 v, (torch.Tensor, float, int)) and not torch.isfinite(
                     torch.as_tensor(v, dtype=torch.float64)).all()
