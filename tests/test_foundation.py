@@ -117,3 +117,32 @@ def test_roi_align_rotated_forward_backward_cpu():
     # per channel is the number of output cells of both rois
     torch.testing.assert_close(feat.grad.sum(dim=(0, 2, 3)),
                                torch.tensor([8.0, 8.0]))
+
+
+def test_missing_mmrotate_says_how_to_install_it():
+    """MMRotate is not in rotaug's install_requires (users have it under
+    two names): without it, ``import rotaug`` says how to install it."""
+    import subprocess
+    import sys
+    code = ("import sys; sys.modules['mmrotate'] = None\n"
+            "try:\n    import rotaug\nexcept ImportError as e:\n"
+            "    print(e)\n")
+    out = subprocess.run([sys.executable, '-c', code], capture_output=True,
+                         text=True, check=True).stdout
+    assert 'rotaug needs MMRotate 1.x' in out
+    assert 'pip install mmrotate-dev' in out and 'dev-1.x' in out
+
+
+def test_installing_rotaug_never_pulls_a_second_mmrotate():
+    """The package metadata lists no MMRotate distribution (only the
+    optional extra does)."""
+    import ast
+    from pathlib import Path
+    setup = (Path(__file__).resolve().parents[1] / 'setup.py').read_text()
+    call = next(n for n in ast.walk(ast.parse(setup))
+                if isinstance(n, ast.Call) and getattr(n.func, 'id', '') ==
+                'setup')
+    kw = {k.arg: ast.literal_eval(k.value) for k in call.keywords
+          if k.arg in ('install_requires', 'extras_require')}
+    assert not any('mmrotate' in r for r in kw['install_requires'])
+    assert kw['extras_require']['mmrotate'] == ['mmrotate-dev>=1.0.1']

@@ -125,3 +125,23 @@ def test_real_samples_and_a_pipeline(dota_samples_dir):
 def dota_samples_dir():
     from conftest import dota_samples
     return dota_samples()
+
+
+@pytest.mark.parametrize('missing', ['images', 'labels'])
+def test_missing_data_says_how_to_make_it(tmp_path, missing):
+    """A config whose data is missing ends in an error that names the
+    folder and the commands that make the data."""
+    root = tmp_path / 'data'
+    (root / 'images').mkdir(parents=True)
+    if missing == 'labels':
+        cv2.imwrite(str(root / 'images' / 'a.png'),
+                    np.zeros((8, 8, 3), np.uint8))
+    with pytest.raises(FileNotFoundError) as err:
+        DOTADataset(data_root=str(root), ann_file='labelTxt/',
+                    data_prefix=dict(img_path='images/'),
+                    metainfo=dict(classes=('plane', )), pipeline=[])
+    text = str(err.value)
+    folder = 'images' if missing == 'images' else 'labelTxt'
+    assert folder in text
+    assert 'tools/data/dota/split.py' in text
+    assert 'tools/data/synth_dota.py' in text

@@ -55,6 +55,9 @@ class DOTADataset(_MMRotateDOTA):
             osp.splitext(osp.basename(p))[0]
             for p in glob.glob(pattern)
         }
+        if not images:
+            raise FileNotFoundError(self._missing(
+                img_dir, f'no *.{self.img_suffix} images'))
         data_list = []
         if self.ann_file == '':
             for img_id in sorted(images):
@@ -65,7 +68,8 @@ class DOTADataset(_MMRotateDOTA):
             return data_list
         txt_files = sorted(glob.glob(osp.join(self.ann_file, '*.txt')))
         if not txt_files:
-            raise ValueError(f'no DOTA label files (*.txt) in {self.ann_file}')
+            raise FileNotFoundError(self._missing(
+                self.ann_file, 'no DOTA label files (*.txt)'))
         classes = self.metainfo['classes']
         labelled = set()
         for txt in txt_files:
@@ -86,6 +90,21 @@ class DOTADataset(_MMRotateDOTA):
         self.missing['images without a label file'] += len(images - labelled)
         self._log_summary(data_list)
         return data_list
+
+    @staticmethod
+    def _missing(folder: str, what: str) -> str:
+        """The error for a data folder that is missing or empty, saying how
+        to make the data."""
+        state = 'is empty' if osp.isdir(folder) else 'does not exist'
+        return (f'{folder} {state} ({what} found). Make the data first: '
+                'DOTA images and labelTxt split into patches with '
+                '"python tools/data/dota/split.py --src DOTA/train --dst '
+                'data/split_ss_dota/train" (likewise val), or the '
+                'synthetic DOTA-style data of the demo configs with '
+                '"python tools/data/synth_dota.py --out data/synth_dota" '
+                '(make demo does it); or point the config\'s data_root '
+                '(--cfg-options train_dataloader.dataset.data_root=...) at '
+                'your data.')
 
     def _log_summary(self, data_list: List[dict]) -> None:
         classes = self.metainfo['classes']
