@@ -163,3 +163,31 @@ def test_nonfinite_and_degenerate_are_flagged():
     assert r.finite.tolist() == [True, False, True, False]
     assert r.visible.tolist() == [1.0, 0.0, 0.0, 0.0]
     assert np.isfinite(r.boxes).all()
+
+
+@pytest.mark.parametrize('linear', [
+    [[-1.0, 0.0], [0.0, 1.0]],            # a left-right mirror
+    [[0.0, 1.0], [1.0, 0.0]],             # the diagonal mirror
+    [[1.5, 0.0], [0.0, 1.5]],             # a uniform scale
+    [[0.6, -0.8], [-0.8, -0.6]],          # a turn composed with a mirror
+])
+def test_map_boxes_is_exact_under_mirrors_and_scales(linear):
+    """An rbox under any similarity (mirrors included) is the rbox of its
+    mapped corners: the same four points, independently computed; qboxes
+    and polygons agree; warp_boxes maps wholly visible rboxes the same."""
+    from rotaug.geometry import map_boxes, warp_boxes
+    rng = np.random.default_rng(3)
+    rb = np.c_[rng.uniform(80, 120, (20, 2)), rng.uniform(2, 30, (20, 2)),
+               rng.uniform(-np.pi, np.pi, 20)]
+    m = np.eye(3)
+    m[:2, :2] = linear
+    m[:2, 2] = (500.0, 500.0)  # every box lands inside the canvas
+    want = apply_matrix(rbox_to_poly(rb), m)
+    got = rbox_to_poly(map_boxes(rb, 'rbox', m, angle_version='le90'))
+    # same rectangle: every mapped corner is a corner of the result
+    d = np.linalg.norm(want[:, :, None] - got[:, None], axis=-1).min(-1)
+    assert d.max() < 1e-9
+    q = map_boxes(rbox_to_poly(rb).reshape(-1, 8), 'qbox', m)
+    np.testing.assert_allclose(q.reshape(-1, 4, 2), want, atol=1e-9)
+    w = warp_boxes(rb, 'rbox', m, 1000, 1000, angle_version='le90')
+    np.testing.assert_allclose(rbox_to_poly(w.boxes), got, atol=1e-9)

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from typing import Callable, Tuple
 
 from .backend import Array, namespace
-from .polygon import cyclic_shift, full_polygon_areas, row_index
+from .polygon import (cyclic_shift, full_polygon_areas, row_index,
+                      twice_signed_areas)
 
 ANGLE_VERSIONS = ('le90', 'le135', 'oc')
 
@@ -139,6 +140,36 @@ def regularize_rboxes(boxes: Array, version: str = 'le90') -> Array:
         h2 = xp.where(first, h, w)
         t2 = xp.where(first, r, r - pi / 2) + start
     return xp.stack([x, y, w2, h2, t2], -1)
+
+
+def align_rboxes(boxes: Array, ref: Array) -> Array:
+    """``boxes`` (M, 5) rewritten as the same boxes in the representation
+    nearest to ``ref`` (5,), over the angle's period (pi) and the
+    equivalence of ``(w, h, t)`` and ``(h, w, t + pi / 2)``: angle offset
+    in [-pi/4, pi/4] and angle = ref's + offset (so that boxes at +89.5 and
+    -89.5 degrees average to 90)."""
+    xp = namespace(boxes)
+    d = (boxes[:, 4] - ref[4] + math.pi / 2) % math.pi - math.pi / 2
+    swap = xp.abs(d) > math.pi / 4
+    d = xp.where(swap, d - xp.where(d > 0, 1.0, -1.0) * (math.pi / 2), d)
+    w = xp.where(swap, boxes[:, 3], boxes[:, 2])
+    h = xp.where(swap, boxes[:, 2], boxes[:, 3])
+    return xp.stack([boxes[:, 0], boxes[:, 1], w, h, ref[4] + d], -1)
+
+
+def align_qboxes(boxes: Array, ref: Array) -> Array:
+    """``boxes`` (M, 8) with their vertices in the order nearest to
+    ``ref`` (8,): the direction of ``ref``, and the cyclic start that
+    minimises the summed squared vertex distances."""
+    xp = namespace(boxes)
+    q = qbox_to_poly(boxes)
+    r = ref.reshape(1, 4, 2)
+    rev = (twice_signed_areas(q) * twice_signed_areas(r)) < 0
+    q = xp.where(rev[:, None, None], q[:, [0, 3, 2, 1]], q)
+    shifts = xp.stack([cyclic_shift(q, xp, k) for k in range(4)], 1)
+    d = xp.sum(xp.sum((shifts - r[:, None])**2, -1), -1)  # (M, 4)
+    best = xp.argmin(d, 1)
+    return shifts[xp.arange(q.shape[0], q), best].reshape(-1, 8)
 
 
 # ---- the table of box layouts ---------------------------------------------

@@ -146,7 +146,7 @@ def warp_boxes(boxes: Array,
         out = _refit_to_hbox(poly, vis, canvas, clip)
         box_type = 'hbox'
     elif box_type == 'rbox':
-        out = _refit_rbox(safe, matrix, vis, angle_version)
+        out = _refit_rbox(safe, poly, matrix, vis, angle_version)
     elif box_type == 'qbox':
         out = _refit_qbox(poly, vis)
     else:
@@ -227,6 +227,69 @@ def _cut(poly, src_poly, matrix, idx, canvas, source,
     return Visible(idx, pts, valid, cnt), polygon_areas(pts, cnt)
 
 
+# ---- mapping without a canvas -------------------------------------------
+def map_boxes(boxes: Array, box_type: str, matrix: Array,
+              hbox_mode: str = 'ellipse',
+              angle_version: Optional[str] = None) -> Array:
+    """Map boxes (N, D) by an affine homography (3, 3) or one per box
+    (N, 3, 3), with no canvas to clip to: qboxes vertex by vertex (exact);
+    rboxes by :func:`map_rboxes`; hboxes by ``hbox_mode`` ('envelope':
+    the box of the mapped corners; 'ellipse': of the mapped inscribed
+    ellipse; both exact for maps that keep the axes: quarter turns, flips,
+    resizes). rboxes are then regularised into ``angle_version``. The way
+    back of test-time views uses it; :func:`warp_boxes` is this, plus the
+    visible part."""
+    if hbox_mode not in HBOX_MODES:
+        raise ValueError(f'unknown hbox_mode {hbox_mode!r}: expected one of '
+                         f'{HBOX_MODES}')
+    poly = apply_matrix(box_type_info(box_type).to_poly(boxes), matrix)
+    if box_type == 'qbox':
+        return poly.reshape(poly.shape[0], 8)
+    if box_type == 'rbox':
+        out = map_rboxes(boxes, matrix, poly)
+        return out if angle_version is None else regularize_rboxes(
+            out, angle_version)
+    if hbox_mode == 'ellipse':
+        return ellipse_hbox(boxes, matrix)
+    return fit_hbox(poly, None)
+
+
+def map_rboxes(boxes: Array, matrix: Array, poly: Array) -> Array:
+    """rboxes (N, 5) mapped by ``matrix``; ``poly`` (N, 4, 2): their mapped
+    corners. A turn moves the centre and adds its angle (exact); any other
+    map (a mirror, a resize, a shear) gives the tightest box around the
+    mapped corners at the angle of the mapped width axis: exact for
+    mirrors and uniform scales (a mirror reflects the angle)."""
+    xp = namespace(boxes)
+    t = boxes[:, 4] + matrix_angles(matrix)
+    out = xp.cat([apply_matrix(boxes[:, None, :2], matrix)[:, 0],
+                  boxes[:, 2:4], t[:, None]], 1)
+    turn = _is_turn(matrix, xp)
+    if turn is True or (turn is not False and bool(xp.all(turn, 0))):
+        return out
+    a = matrix[..., :2, :2]
+    c, s = xp.cos(boxes[:, 4]), xp.sin(boxes[:, 4])
+    ax = a[..., 0, 0] * c + a[..., 0, 1] * s  # the mapped width axis
+    ay = a[..., 1, 0] * c + a[..., 1, 1] * s
+    fitted = fit_rbox(poly, None, xp.atan2(ay, ax))
+    if turn is False:
+        return fitted
+    return xp.where(turn[:, None], out, fitted)
+
+
+def _is_turn(matrix: Array, xp):
+    """Whether the linear part is a rotation (orthonormal, no mirror): a
+    bool for one (3, 3) matrix, a mask for (N, 3, 3)."""
+    a00, a01 = matrix[..., 0, 0], matrix[..., 0, 1]
+    a10, a11 = matrix[..., 1, 0], matrix[..., 1, 1]
+    if matrix.ndim == 2:
+        a00, a01, a10, a11 = (float(v) for v in (a00, a01, a10, a11))
+        return (abs(a00 - a11) <= 1e-9 and abs(a01 + a10) <= 1e-9
+                and abs(a00 * a00 + a10 * a10 - 1.0) <= 1e-9)
+    return ((xp.abs(a00 - a11) <= 1e-9) & (xp.abs(a01 + a10) <= 1e-9)
+            & (xp.abs(a00 * a00 + a10 * a10 - 1.0) <= 1e-9))
+
+
 # ---- refits: the box of each layout around the visible parts -------------
 def _refit_to_hbox(poly, vis: Optional[Visible], canvas, clip: bool):
     """Oriented objects -> the tight horizontal box of each mapped (and
@@ -238,17 +301,16 @@ def _refit_to_hbox(poly, vis: Optional[Visible], canvas, clip: bool):
     return clip_hboxes(out, *canvas) if clip else out
 
 
-def _refit_rbox(safe, matrix, vis: Optional[Visible],
+def _refit_rbox(safe, poly, matrix, vis: Optional[Visible],
                 angle_version: Optional[str]):
-    """rboxes turn exactly; those that cross the border become the
-    tightest box at the object's own angle around its visible part."""
+    """rboxes map exactly (:func:`map_rboxes`); those that cross the border
+    become the tightest box at the object's own angle around its visible
+    part."""
     xp = namespace(safe)
-    t = safe[:, 4] + matrix_angles(matrix)
-    out = xp.cat([apply_matrix(safe[:, None, :2], matrix)[:, 0],
-                  safe[:, 2:4], t[:, None]], 1)
+    out = map_rboxes(safe, matrix, poly)
     if vis is not None:
         out = xp.scatter(out, vis.idx,
-                         fit_rbox(vis.pts, vis.valid, t[vis.idx]))
+                         fit_rbox(vis.pts, vis.valid, out[vis.idx, 4]))
     if angle_version is not None:
         out = regularize_rboxes(out, angle_version)
     return out
