@@ -3,11 +3,14 @@ Oriented R-CNN trained with rotaug's random rotation, DOTA evaluation, and
 pictures of predictions and of augmented training samples.
 
     python tools/demo.py [--work-dir work_dirs/demo] [--iters N] [--config C]
+        [--no-tta]
 
 Steps (each shows its progress): 1. generate ``data/synth_dota`` (skipped
 when it already holds the same seed and sizes), 2. train the demo config,
-3. evaluate on the test split (per-class AP table and mAP), 4. write
-``predictions.png`` and ``augmented_samples.png`` into the work dir.
+3. evaluate on the test split (per-class AP table and mAP), 4. evaluate
+again with test-time augmentation (the config's ``tta_model`` /
+``tta_pipeline``, as ``tools/test.py --tta``; ``--no-tta`` skips it),
+5. write ``predictions.png`` and ``augmented_samples.png`` into the work dir.
 """
 import argparse
 import importlib.util
@@ -57,6 +60,8 @@ def main() -> None:
     p.add_argument('--iters', type=int, default=None,
                    help='training iterations (default: the config)')
     p.add_argument('--seed', type=int, default=0)
+    p.add_argument('--no-tta', action='store_true',
+                   help='skip the evaluation with test-time augmentation')
     args = p.parse_args()
     os.chdir(ROOT)
     t0 = time.time()
@@ -64,18 +69,13 @@ def main() -> None:
     ensure_data(args.data_root, args.seed)
 
     import torch
-    from mmengine.config import Config
     from mmengine.registry import init_default_scope
     from mmengine.runner import Runner
 
     import rotaug  # noqa: F401
     torch.set_num_threads(max(1, os.cpu_count() or 1))
 
-    cfg = Config.fromfile(args.config)
-    cfg.work_dir = args.work_dir
-    data_root = args.data_root.rstrip('/') + '/'
-    for key in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
-        cfg[key].dataset.data_root = data_root
+    cfg = demo_config(args)
     if args.iters:
         cfg.train_cfg.max_iters = args.iters
         cfg.train_cfg.val_interval = args.iters
@@ -93,16 +93,53 @@ def main() -> None:
 
     step('evaluating on the test split (DOTA Task1 metric)')
     metrics = runner.test()
+    out = {k: float(v) for k, v in metrics.items()}
+    if not args.no_tta:
+        tta_metrics, secs = test_with_tta(args)
+        out.update({f'tta/{k}': float(v) for k, v in tta_metrics.items()})
+        out['tta/seconds'] = secs
     with open(osp.join(args.work_dir, 'test_metrics.json'), 'w') as f:
-        json.dump({k: float(v) for k, v in metrics.items()}, f, indent=2)
+        json.dump(out, f, indent=2)
 
     step('writing pictures')
     write_predictions(runner, args.work_dir)
     write_augmented(runner, args.work_dir)
     mins = (time.time() - t0) / 60
-    m = {k: v for k, v in metrics.items() if 'mAP' in k}
+    m = {k: round(v, 4) for k, v in out.items() if 'mAP' in k}
     step(f'done in {mins:.1f} min: {m}; pictures and logs in '
          f'{args.work_dir}')
+
+
+def demo_config(args):
+    """The demo config with the data root and work dir of ``args``."""
+    from mmengine.config import Config
+    cfg = Config.fromfile(args.config)
+    cfg.work_dir = args.work_dir
+    data_root = args.data_root.rstrip('/') + '/'
+    for key in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        cfg[key].dataset.data_root = data_root
+    return cfg
+
+
+def test_with_tta(args):
+    """The test split again, with the config's tta_model / tta_pipeline
+    and the checkpoint just trained (as ``tools/test.py --tta``)."""
+    from mmengine.runner import Runner
+    test_tool = _load_tool('test.py', 'rotaug_test_tool')
+    cfg = demo_config(args)
+    if 'tta_model' not in cfg:
+        step(f'{osp.basename(args.config)} has no tta_model: TTA skipped')
+        return {}, 0.0
+    with open(osp.join(args.work_dir, 'last_checkpoint')) as f:
+        cfg.load_from = f.read().strip()
+    test_tool.use_tta(cfg)
+    step('evaluating on the test split with test-time augmentation '
+         '(tta_model / tta_pipeline of the config)')
+    t = time.time()
+    metrics = Runner.from_cfg(cfg).test()
+    secs = time.time() - t
+    step(f'test-time augmentation took {secs:.0f} s')
+    return metrics, secs
 
 
 def write_predictions(runner, work_dir, num=6, score_thr=0.3):

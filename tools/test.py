@@ -1,15 +1,19 @@
 """Test (evaluate) a detector, or write DOTA Task1 submission files.
 
     python tools/test.py CONFIG CHECKPOINT [--work-dir DIR] [--out FILE.pkl]
-        [--format-only] [--show-dir DIR] [--cfg-options k=v ...]
+        [--format-only] [--tta] [--show-dir DIR] [--cfg-options k=v ...]
         [--launcher none|pytorch]
+
+``--tta`` tests with the config's ``tta_model`` and ``tta_pipeline``
+(rotaug.RotatedTTAModel: rotated views mapped back exactly and fused; see
+docs/tta.md), as MMDetection's tools/test.py does.
 """
 import argparse
 import os
 import os.path as osp
 
 import torch
-from mmengine.config import Config, DictAction
+from mmengine.config import Config, ConfigDict, DictAction
 from mmengine.registry import RUNNERS, init_default_scope
 from mmengine.runner import Runner
 
@@ -27,6 +31,9 @@ def parse_args():
                    help='write DOTA Task1 files instead of scoring '
                    '(outfile_prefix from --cfg-options or '
                    '<work_dir>/submission)')
+    p.add_argument('--tta', action='store_true',
+                   help="test-time augmentation with the config's "
+                   'tta_model and tta_pipeline (docs/tta.md)')
     p.add_argument('--show-dir', help='draw predictions into this folder '
                    '(inside the work dir)')
     p.add_argument('--cfg-options', nargs='+', action=DictAction)
@@ -37,6 +44,20 @@ def parse_args():
     if 'LOCAL_RANK' not in os.environ:
         os.environ['LOCAL_RANK'] = str(args.local_rank)
     return args
+
+
+def use_tta(cfg: Config) -> None:
+    """Wrap the model in ``cfg.tta_model`` and give the test dataset
+    ``cfg.tta_pipeline`` (innermost dataset of any wrappers)."""
+    missing = [k for k in ('tta_model', 'tta_pipeline') if k not in cfg]
+    if missing:
+        raise KeyError(f'--tta needs {" and ".join(missing)} in the config '
+                       '(see docs/tta.md for an example)')
+    cfg.model = ConfigDict(**cfg.tta_model, module=cfg.model)
+    dataset = cfg.test_dataloader.dataset
+    while 'dataset' in dataset:
+        dataset = dataset['dataset']
+    dataset.pipeline = cfg.tta_pipeline
 
 
 def main():
@@ -51,6 +72,8 @@ def main():
         cfg.work_dir = osp.join('./work_dirs',
                                 osp.splitext(osp.basename(args.config))[0])
     cfg.load_from = args.checkpoint
+    if args.tta:
+        use_tta(cfg)
     if args.format_only:
         evaluators = cfg.test_evaluator if isinstance(
             cfg.test_evaluator, list) else [cfg.test_evaluator]

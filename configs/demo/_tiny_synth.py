@@ -75,6 +75,24 @@ test_dataloader = dict(
 val_evaluator = dict(
     _delete_=True, type='rotaug.DOTAMetric', merge_patches=False)
 test_evaluator = val_evaluator
+# test-time augmentation (tools/test.py --tta, docs/tta.md): the views of
+# the DOTA configs at this scale; at most as many boxes as one view keeps
+tta_model = dict(tta_cfg=dict(max_per_img=200))
+tta_pipeline = [
+    dict(type='mmdet.LoadImageFromFile'),
+    dict(type='TestTimeAug',
+         transforms=[
+             [dict(type='mmdet.Resize', scale=img_scale, keep_ratio=True)],
+             [dict(type='rotaug.Rotate', rotate_angle=a, expand=True)
+              for a in (0, 90, 180, 270)],
+             [dict(type='mmdet.LoadAnnotations', with_bbox=True,
+                   box_type='qbox')],
+             [dict(type='mmrotate.ConvertBoxType',
+                   box_type_mapping=dict(gt_bboxes='rbox'))],
+             [dict(type='mmdet.PackDetInputs',
+                   meta_keys={{_base_.tta_meta_keys}})]
+         ])
+]
 
 train_cfg = dict(
     _delete_=True, type='IterBasedTrainLoop', max_iters=max_iters,

@@ -45,6 +45,27 @@ val_pipeline = [
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
 val_dataloader = dict(dataset=dict(pipeline=val_pipeline))
 test_dataloader = val_dataloader
+# test-time augmentation (tools/test.py --tta, docs/tta.md): quarter turns
+# map horizontal boxes back exactly (other angles would need the hbox rule)
+tta_model = dict(
+    type='rotaug.RotatedTTAModel',
+    tta_cfg=dict(merge='wbf', iou_thr=0.45, score_mode='avg',
+                 max_per_img=2000))
+tta_pipeline = [
+    dict(type='LoadImageFromFile', backend_args=backend_args),
+    dict(type='TestTimeAug',
+         transforms=[
+             [dict(type='Resize', scale=(1024, 1024), keep_ratio=True)],
+             [dict(type='rotaug.Rotate', rotate_angle=a, expand=True)
+              for a in (0, 90, 180, 270)],
+             [dict(type='LoadAnnotations', with_bbox=True, box_type='qbox')],
+             [dict(type='mmrotate.ConvertBoxType',
+                   box_type_mapping=dict(gt_bboxes='hbox'))],
+             [dict(type='PackDetInputs',
+                   meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape',
+                              'scale_factor', 'homography_matrix'))]
+         ])
+]
 optim_wrapper = dict(
     type='rotaug.NonFiniteGuardOptimWrapper',
     optimizer=dict(lr=0.005),

@@ -85,3 +85,31 @@ test_evaluator = val_evaluator
 #   python tools/test.py CONFIG CKPT --format-only \
 #     --cfg-options test_dataloader.dataset.ann_file='' \
 #     test_dataloader.dataset.data_prefix.img_path=test/images/
+
+# Test-time augmentation (python tools/test.py CONFIG CKPT --tta; see
+# docs/tta.md): four quarter turns; each view's boxes go back to the
+# original image exactly (read from 'homography_matrix' and
+# 'scale_factor') and the views are fused per class. Views are merged per
+# patch, then the patches per image by the metric.
+tta_model = dict(
+    type='rotaug.RotatedTTAModel',
+    tta_cfg=dict(merge='wbf', iou_thr=0.45, score_mode='avg',
+                 max_per_img=2000, angle_version='le90'))
+tta_meta_keys = ('img_id', 'img_path', 'ori_shape', 'img_shape',
+                 'scale_factor', 'homography_matrix')
+tta_pipeline = [
+    dict(type='mmdet.LoadImageFromFile', backend_args=backend_args),
+    dict(type='TestTimeAug',
+         transforms=[
+             [dict(type='mmdet.Resize', scale=(1024, 1024), keep_ratio=True)],
+             [dict(type='rotaug.Rotate', rotate_angle=a, expand=True)
+              for a in (0, 90, 180, 270)],
+             # annotations after the views: boxes stay in original
+             # coordinates
+             [dict(type='mmdet.LoadAnnotations', with_bbox=True,
+                   box_type='qbox')],
+             [dict(type='mmrotate.ConvertBoxType',
+                   box_type_mapping=dict(gt_bboxes='rbox'))],
+             [dict(type='mmdet.PackDetInputs', meta_keys=tta_meta_keys)]
+         ])
+]
