@@ -103,3 +103,13 @@ def test_browse_command_line(synth_root, tmp_path):
                  'val', '--cfg-options',
                  f'val_dataloader.dataset.data_root={synth_root}'])
     assert len(list(out.glob('*.png'))) == 1  # the val split has 1 image
+
+
+def test_draw_boxes_with_nothing_to_draw():
+    """A model that finds nothing above the threshold gives empty boxes
+    (``make demo`` drew such a picture and failed)."""
+    from rotaug.visualization import draw_boxes
+    img = np.full((20, 30, 3), 7, np.uint8)
+    for empty in (np.zeros((0, 5)), np.zeros((0, 8)), np.zeros(0), []):
+        out = draw_boxes(img, empty, labels=[], scores=[])
+        assert out is not img and (out == img).all()

@@ -5,6 +5,7 @@ import cv2
 import numpy as np
 
 from ..geometry import boxes_to_poly
+from ..gt import box_type_of
 
 _PALETTE = [(56, 56, 255), (151, 157, 255), (31, 112, 255), (29, 178, 255),
             (49, 210, 207), (10, 249, 72), (23, 204, 146), (134, 219, 61),
@@ -26,10 +27,10 @@ def draw_boxes(img: np.ndarray,
     """Draw hboxes (N, 4), rboxes (N, 5) or qboxes (N, 8) on a copy of a BGR
     image, in continuous pixel coordinates. Ignored boxes are drawn grey."""
     out = np.ascontiguousarray(img.copy())
-    boxes = np.asarray(boxes, np.float64).reshape(len(boxes), -1)
-    if len(boxes) == 0:
+    if len(boxes) == 0:  # e.g. a model that finds nothing above threshold
         return out
-    box_type = {4: 'hbox', 5: 'rbox', 8: 'qbox'}[boxes.shape[1]]
+    boxes = np.asarray(boxes, np.float64).reshape(len(boxes), -1)
+    box_type = box_type_of(boxes)
     polys = boxes_to_poly(boxes, box_type)
     for k, poly in enumerate(polys):
         label = 0 if labels is None else int(labels[k])
