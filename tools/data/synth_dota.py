@@ -3,14 +3,16 @@ tests.
 
     python tools/data/synth_dota.py --out data/synth_dota [--seed 0]
         [--num-train 96] [--num-val 24] [--num-test 24] [--size 320]
+        [--angle-spread D] [--border-share S]
 
 Aerial-like scenes: textured ground, roads with lane marks, roofs
 (unlabelled distractors), cast shadows, and oriented objects of five
 classes with distinct silhouettes (plane, ship, small-vehicle,
 large-vehicle, storage-tank) at all orientations, dense parking rows, and
 objects cut by the image border (``--angle-spread D`` lays objects along
-the image axes give or take D degrees instead). Written as DOTA v1 does
-it::
+the image axes give or take D degrees instead; ``--border-share S`` makes
+the scenes dense, a share S of their objects vehicles along the image
+border, where a turn cuts them). Written as DOTA v1 does it::
 
     OUT/{train,val,test}/images/NAME.png
     OUT/{train,val,test}/labelTxt/NAME.txt   # imagesource:/gsd: headers,
@@ -22,6 +24,11 @@ Every label is the oriented rectangle that bounds the object's silhouette
 border extend past it, as in real data (the pipeline's
 ``rotaug.SanitizeGT`` clips them). Storage tanks are round and labelled
 with upright squares. Deterministic: the same seed gives the same bytes.
+
+The painted shape of every object (its silhouette polygons, a 64-gon for a
+tank) comes with ``render_scene(..., with_shapes=True)``, and
+:func:`label_map` rasterises them into an instance map: what measures how
+far a label (or a box rule) is from the object's own pixels.
 """
 import argparse
 import json
@@ -104,6 +111,8 @@ class _Scene:
         self.scale = size / 320.0
         self.occupied = np.zeros((size, size), np.uint8)
         self.objects: List[Tuple[np.ndarray, str]] = []
+        # the painted silhouette polygons of each object (image frame)
+        self.shapes: List[List[np.ndarray]] = []
         self.img = self._ground()
 
     # -- background ------------------------------------------------------
@@ -177,6 +186,7 @@ class _Scene:
                                r, body, 1.0)
             self._blend_circle((int(round(cx * 16)), int(round(cy * 16))),
                                r * 0.7, tuple(v - 40 for v in body), 0.5)
+            polys = [_circle_polygon(cx, cy, r)]
         else:
             polys = [
                 _local_to_image(p, cx, cy, theta)
@@ -195,6 +205,7 @@ class _Scene:
                                   tuple(max(0, v - 70) for v in colour),
                                   1.0)
         self.objects.append((label, cls))
+        self.shapes.append(polys)
         return True
 
     def _blend_polys(self, polys, colour, alpha) -> None:
@@ -243,6 +254,20 @@ class _Scene:
                 return
             cx, cy = rng.uniform(0, n, 2)
 
+    def border_vehicle(self, band: float) -> None:
+        """A small or large vehicle with its centre inside the image, at
+        most ``band`` pixels from an edge (corners included), where a turn
+        of the image cuts it."""
+        rng, n = self.rng, self.size
+        cls = ('small-vehicle', 'large-vehicle')[int(rng.random() < 0.35)]
+        length = rng.uniform(*_SIZES[cls][0]) * self.scale
+        for _ in range(8):
+            depth, along = rng.uniform(0, band), rng.uniform(0, n)
+            cx, cy = [(depth, along), (n - depth, along), (along, depth),
+                      (along, n - depth)][int(rng.integers(4))]
+            if self.add(cls, cx, cy, length, self._direction(2 * np.pi)):
+                return
+
     def _direction(self, period: float) -> float:
         """An object direction: uniform over ``period``, or, with
         ``angle_spread`` (degrees), a multiple of 90 degrees give or take the
@@ -258,20 +283,87 @@ class _Scene:
         return np.clip(self.img, 0, 255).astype(np.uint8)
 
 
+def _circle_polygon(cx: float, cy: float, r: float,
+                    n: int = 64) -> np.ndarray:
+    """The regular ``n``-gon inscribed in a circle, a vertex on each axis
+    (so its horizontal box is the circle's)."""
+    t = np.arange(n) * (2 * np.pi / n)
+    return np.stack([cx + r * np.cos(t), cy + r * np.sin(t)], 1)
+
+
+def _check_border_share(border_share: Optional[float]) -> None:
+    if border_share is not None and not 0 <= border_share <= 1:
+        raise ValueError(
+            f'border_share must lie in [0, 1], got {border_share!r}')
+
+
 def render_scene(seed: Sequence[int], size: int = 320,
-                 angle_spread: Optional[float] = None
-                 ) -> Tuple[np.ndarray, List[Tuple[np.ndarray, str]]]:
+                 angle_spread: Optional[float] = None,
+                 border_share: Optional[float] = None,
+                 with_shapes: bool = False):
     """One image (H, W, 3 BGR uint8) and its labels (corners (4, 2),
-    class) from a seed; ``angle_spread``: see ``_Scene._direction``."""
+    class) from a seed; ``angle_spread``: see ``_Scene._direction``.
+
+    ``border_share`` (None: the default layout) makes a dense scene of 24
+    to 40 objects after the parking rows, that share of them small and
+    large vehicles centred within 12% of the image size of an edge, the
+    rest placed as usual. ``with_shapes`` also returns each object's
+    silhouette polygons (a list of (K, 2) arrays in image coordinates, in
+    the order of the labels)."""
+    _check_border_share(border_share)
     rng = np.random.default_rng(list(seed))
     scene = _Scene(rng, size, angle_spread)
     for _ in range(rng.integers(0, 3)):
         scene.parking_row()
-    for _ in range(rng.integers(6, 16)):
-        scene.random_object()
-    for _ in range(rng.integers(1, 4)):
-        scene.random_object(near_border=True)
+    if border_share is None:
+        for _ in range(rng.integers(6, 16)):
+            scene.random_object()
+        for _ in range(rng.integers(1, 4)):
+            scene.random_object(near_border=True)
+    else:
+        for _ in range(rng.integers(24, 41)):
+            if rng.random() < border_share:
+                scene.border_vehicle(0.12 * size)
+            else:
+                scene.random_object()
+    if with_shapes:
+        return scene.finish(), scene.objects, scene.shapes
     return scene.finish(), scene.objects
+
+
+def label_map(shapes: Sequence[Sequence[np.ndarray]],
+              size: Tuple[int, int]) -> np.ndarray:
+    """Instance map (H, W) uint16 of silhouettes (``render_scene(...,
+    with_shapes=True)``): 0 is the ground, ``k + 1`` the pixels of object
+    ``k`` (a pixel belongs to an object when its centre lies inside one of
+    its polygons, pixel ``(r, c)`` covering ``[c, c + 1) x [r, r + 1)``;
+    later objects over earlier ones, as painted). ``size``: (H, W)."""
+    if len(shapes) >= 65535:
+        raise ValueError(f'{len(shapes)} objects do not fit a uint16 map')
+    out = np.zeros(tuple(size), np.uint16)
+    for k, polys in enumerate(shapes):
+        for p in polys:
+            _fill_centres(out, np.asarray(p, np.float64), k + 1)
+    return out
+
+
+def _fill_centres(out: np.ndarray, poly: np.ndarray, value: int) -> None:
+    """Set the pixels of ``out`` whose centres lie inside ``poly`` (K, 2)
+    (even-odd crossings; OpenCV's ``fillPoly`` also sets pixels the
+    outline only touches)."""
+    h, w = out.shape
+    x0, y0 = np.maximum(np.floor(poly.min(0)).astype(int), 0)
+    x1, y1 = np.minimum(np.ceil(poly.max(0)).astype(int), (w, h))
+    if x1 <= x0 or y1 <= y0:
+        return
+    cx, cy = np.meshgrid(np.arange(x0, x1) + 0.5, np.arange(y0, y1) + 0.5)
+    inside = np.zeros(cx.shape, bool)
+    for (ax, ay), (bx, by) in zip(poly, np.roll(poly, -1, 0)):
+        if ay == by:
+            continue
+        spans = (ay > cy) != (by > cy)
+        inside ^= spans & (cx < ax + (cy - ay) * (bx - ax) / (by - ay))
+    out[y0:y1, x0:x1][inside] = value
 
 
 def _label_text(objects) -> str:
@@ -285,13 +377,15 @@ def _label_text(objects) -> str:
 def generate(out_dir: str, seed: int = 0,
              num: Sequence[int] = (96, 24, 24), size: int = 320,
              verbose: bool = True,
-             angle_spread: Optional[float] = None) -> Dict:
+             angle_spread: Optional[float] = None,
+             border_share: Optional[float] = None) -> Dict:
     """Write the dataset; returns the summary also written to
-    ``meta.json``."""
+    ``meta.json`` (which names ``border_share`` only when it is set)."""
     if len(num) != len(SPLITS) or min(num) < 0:
         raise ValueError(f'num must give 3 non-negative counts, got {num}')
     if size < 64:
         raise ValueError(f'size must be >= 64 px, got {size}')
+    _check_border_share(border_share)
     t0 = time.time()
     counts = {}
     for s, (split, n_img) in enumerate(zip(SPLITS, num)):
@@ -301,7 +395,8 @@ def generate(out_dir: str, seed: int = 0,
         os.makedirs(lbl_dir, exist_ok=True)
         per_class = dict.fromkeys(CLASSES, 0)
         for i in range(n_img):
-            img, objects = render_scene((seed, s, i), size, angle_spread)
+            img, objects = render_scene((seed, s, i), size, angle_spread,
+                                        border_share)
             name = f'{split}{i:04d}'
             cv2.imwrite(osp.join(img_dir, name + '.png'), img)
             with open(osp.join(lbl_dir, name + '.txt'), 'w') as f:
@@ -314,6 +409,8 @@ def generate(out_dir: str, seed: int = 0,
         counts[split] = dict(images=n_img, objects=per_class)
     meta = dict(seed=seed, size=size, classes=list(CLASSES),
                 angle_spread=angle_spread, splits=counts)
+    if border_share is not None:  # the default meta.json stays as it was
+        meta['border_share'] = border_share
     with open(osp.join(out_dir, 'meta.json'), 'w') as f:
         json.dump(meta, f, indent=2)
     if verbose:
@@ -334,9 +431,13 @@ def main(argv=None) -> None:
     p.add_argument('--angle-spread', type=float, default=None,
                    help='objects along the image axes give or take this '
                    'many degrees (default: all directions)')
+    p.add_argument('--border-share', type=float, default=None,
+                   help='dense scenes (24-40 objects), this share of them '
+                   'small/large vehicles near the image border, where a '
+                   'turn cuts them (default: the ordinary layout)')
     a = p.parse_args(argv)
     generate(a.out, a.seed, (a.num_train, a.num_val, a.num_test), a.size,
-             angle_spread=a.angle_spread)
+             angle_spread=a.angle_spread, border_share=a.border_share)
 
 
 if __name__ == '__main__':
