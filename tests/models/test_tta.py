@@ -163,17 +163,22 @@ def test_oracle_flips(box_type):
 @pytest.mark.parametrize('box_type', ['rbox', 'qbox'])
 def test_oracle_resize_before_and_after_the_turn(box_type):
     # square: every scale factor is uniform (mmdet's Resize of rotated
-    # ground truths is itself approximate under unequal factors)
-    pre = [dict(type='mmdet.Resize', scale=(240, 240), keep_ratio=True)]
-    post = [dict(type='mmdet.Resize', scale=(164, 164), keep_ratio=True)]
+    # ground truths is itself approximate under unequal factors); MMRotate's
+    # boxes cannot clip, so Resize is not asked to
+    pre = [dict(type='mmdet.Resize', scale=(240, 240), keep_ratio=True,
+                clip_object_border=False)]
+    post = [dict(type='mmdet.Resize', scale=(164, 164), keep_ratio=True,
+                clip_object_border=False)]
     pred, poly = run_tta(box_type, [rot(30), rot(90), rot(135)], w=160,
                          h=160, pre=pre, post=post)
     _assert_recovers(pred, poly, box_type)
 
 
 def test_oracle_qbox_unequal_scale_factors():
-    pre = [dict(type='mmdet.Resize', scale=(300, 180), keep_ratio=True)]
-    post = [dict(type='mmdet.Resize', scale=(200, 200), keep_ratio=True)]
+    pre = [dict(type='mmdet.Resize', scale=(300, 180), keep_ratio=True,
+                clip_object_border=False)]
+    post = [dict(type='mmdet.Resize', scale=(200, 200), keep_ratio=True,
+                clip_object_border=False)]
     pred, poly = run_tta('qbox', [rot(30), rot(-100)], w=200, h=120,
                          pre=pre, post=post)
     _assert_recovers(pred, poly, 'qbox')
