@@ -67,12 +67,14 @@ def test_grid_turns_equal_opencv(size, angle, expand):
         assert got is not None, (size, angle, expand)
         want = _cv2_warp(img, m, nw, nh, interp, border)
         assert got.dtype == want.dtype and got.shape == want.shape
-        if np.dtype(dtype).kind == 'f' and interp in ('bicubic', 'lanczos'):
-            # OpenCV's cubic and Lanczos weights on float images carry
-            # rounding at integer positions (float32: about 1e-7), and its
-            # float64 bicubic zeroes samples next to the border; the
-            # whole-pixel move is what its exact bilinear gives
-            want = _cv2_warp(img, m, nw, nh, 'bilinear', border)
+        if np.dtype(dtype).kind == 'f':
+            # OpenCV's weights on float images carry rounding at integer
+            # positions (cubic and Lanczos: about 1e-7 in float32, and its
+            # float64 bicubic zeroes samples next to the border; since
+            # OpenCV 5.1 its float32 bilinear and area at 90 degrees too):
+            # the whole-pixel move is what its nearest gives, which moves
+            # pixels without arithmetic
+            want = _cv2_warp(img, m, nw, nh, 'nearest', border)
         np.testing.assert_array_equal(got, want, err_msg=f'{dtype} {interp}')
         # and warp_image takes this path for it
         np.testing.assert_array_equal(

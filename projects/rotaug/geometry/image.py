@@ -49,10 +49,11 @@ def warp_image(img: np.ndarray, matrix: np.ndarray, width: int, height: int,
     even) moves every pixel whole (:func:`grid_turn`), in any dtype: each
     output pixel is a source pixel, as the continuous map says. That is
     bit for bit what OpenCV gives for integer images with any
-    interpolation, and for float images with nearest, bilinear or area;
-    its bicubic and Lanczos weights on float images carry rounding at
-    integer positions (float32: about 1e-7 relative), and its float64
-    bicubic zeroes samples next to the border, which the move does not."""
+    interpolation, and for float images with nearest; its other weights
+    on float images carry rounding at integer positions (bicubic and
+    Lanczos, float32: about 1e-7 relative; since OpenCV 5.1 float32
+    bilinear and area at 90 degrees too), and its float64 bicubic zeroes
+    samples next to the border, which the move does not."""
     turned = grid_turn(img, matrix, width, height, border_value)
     if turned is not None:
         return turned
