@@ -18,27 +18,27 @@ model = dict(roi_head=dict(bbox_head=dict(num_classes=15)))
 backend_args = None
 rect_obj_labels = [9, 11]  # storage-tank, roundabout
 train_pipeline = [
-    dict(type='LoadImageFromFile', backend_args=backend_args),
-    dict(type='LoadAnnotations', with_bbox=True, box_type='qbox'),
+    dict(type='mmdet.LoadImageFromFile', backend_args=backend_args),
+    dict(type='mmdet.LoadAnnotations', with_bbox=True, box_type='qbox'),
     dict(type='rotaug.SanitizeGT'),
     # the boxes are clipped exactly already (MMRotate's boxes cannot clip)
-    dict(type='Resize', scale=(1024, 1024), keep_ratio=True,
+    dict(type='mmdet.Resize', scale=(1024, 1024), keep_ratio=True,
          clip_object_border=False),
-    dict(type='RandomFlip', prob=0.75,
+    dict(type='mmdet.RandomFlip', prob=0.75,
          direction=['horizontal', 'vertical', 'diagonal']),
     dict(type='rotaug.RandomRotate', prob=0.5, angle_range=180,
          rect_obj_labels=rect_obj_labels),
     # quadrilaterals -> exact horizontal boxes (no pixel work)
     dict(type='rotaug.SanitizeGT', out_box_type='hbox'),
-    dict(type='PackDetInputs')
+    dict(type='mmdet.PackDetInputs')
 ]
 val_pipeline = [
-    dict(type='LoadImageFromFile', backend_args=backend_args),
-    dict(type='Resize', scale=(1024, 1024), keep_ratio=True),
-    dict(type='LoadAnnotations', with_bbox=True, box_type='qbox'),
+    dict(type='mmdet.LoadImageFromFile', backend_args=backend_args),
+    dict(type='mmdet.Resize', scale=(1024, 1024), keep_ratio=True),
+    dict(type='mmdet.LoadAnnotations', with_bbox=True, box_type='qbox'),
     dict(type='mmrotate.ConvertBoxType',
          box_type_mapping=dict(gt_bboxes='hbox')),
-    dict(type='PackDetInputs',
+    dict(type='mmdet.PackDetInputs',
          meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape',
                     'scale_factor'))
 ]
@@ -52,16 +52,16 @@ tta_model = dict(
     tta_cfg=dict(merge='wbf', iou_thr=0.45, score_mode='avg',
                  max_per_img=2000))
 tta_pipeline = [
-    dict(type='LoadImageFromFile', backend_args=backend_args),
+    dict(type='mmdet.LoadImageFromFile', backend_args=backend_args),
     dict(type='TestTimeAug',
          transforms=[
-             [dict(type='Resize', scale=(1024, 1024), keep_ratio=True)],
+             [dict(type='mmdet.Resize', scale=(1024, 1024), keep_ratio=True)],
              [dict(type='rotaug.Rotate', rotate_angle=a, expand=True)
               for a in (0, 90, 180, 270)],
-             [dict(type='LoadAnnotations', with_bbox=True, box_type='qbox')],
+             [dict(type='mmdet.LoadAnnotations', with_bbox=True, box_type='qbox')],
              [dict(type='mmrotate.ConvertBoxType',
                    box_type_mapping=dict(gt_bboxes='hbox'))],
-             [dict(type='PackDetInputs',
+             [dict(type='mmdet.PackDetInputs',
                    meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape',
                               'scale_factor', 'homography_matrix'))]
          ])
