@@ -17,8 +17,12 @@ model = dict(roi_head=dict(bbox_head=dict(num_classes=15)))
 
 backend_args = None
 rect_obj_labels = [9, 11]  # storage-tank, roundabout
+# mmdet's transforms carry the mmdet. prefix: rotaug.DOTADataset builds its
+# pipeline in the rotaug scope, whose transforms descend from MMEngine's
+# root, where a bare LoadAnnotations is mmcv's. LoadImageFromFile is mmcv's
+# in every scope (mmdet has none of its own) and stays bare.
 train_pipeline = [
-    dict(type='mmdet.LoadImageFromFile', backend_args=backend_args),
+    dict(type='LoadImageFromFile', backend_args=backend_args),
     dict(type='mmdet.LoadAnnotations', with_bbox=True, box_type='qbox'),
     dict(type='rotaug.SanitizeGT'),
     # the boxes are clipped exactly already (MMRotate's boxes cannot clip)
@@ -33,7 +37,7 @@ train_pipeline = [
     dict(type='mmdet.PackDetInputs')
 ]
 val_pipeline = [
-    dict(type='mmdet.LoadImageFromFile', backend_args=backend_args),
+    dict(type='LoadImageFromFile', backend_args=backend_args),
     dict(type='mmdet.Resize', scale=(1024, 1024), keep_ratio=True),
     dict(type='mmdet.LoadAnnotations', with_bbox=True, box_type='qbox'),
     dict(type='mmrotate.ConvertBoxType',
@@ -52,7 +56,7 @@ tta_model = dict(
     tta_cfg=dict(merge='wbf', iou_thr=0.45, score_mode='avg',
                  max_per_img=2000))
 tta_pipeline = [
-    dict(type='mmdet.LoadImageFromFile', backend_args=backend_args),
+    dict(type='LoadImageFromFile', backend_args=backend_args),
     dict(type='TestTimeAug',
          transforms=[
              [dict(type='mmdet.Resize', scale=(1024, 1024), keep_ratio=True)],
