@@ -60,3 +60,13 @@ def test_train_resume_test_and_format_only(data_root, tmp_path):
          [f'test_evaluator.outfile_prefix={out}'])
     files = sorted(os.listdir(out))
     assert any(f.startswith('Task1_') for f in files), files
+    # the config's test-time rotation through the command line, as mmdet's
+    # tools/test.py --tta, with the Task1 files written from merged views
+    out_tta = str(tmp_path / 'task1_tta')
+    log = _run(['tools/test.py', DEMO, ckpt, '--work-dir', work, '--tta',
+                '--format-only', '--cfg-options'] + _opts(data_root, 3) +
+               [f'test_evaluator.outfile_prefix={out_tta}'])
+    assert 'RotatedTTAModel: 4 views per image, merged by wbf' in log
+    task1 = [f for f in files if f.endswith('.txt')]
+    assert task1 and sorted(
+        f for f in os.listdir(out_tta) if f.endswith('.txt')) == task1

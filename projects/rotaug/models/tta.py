@@ -28,6 +28,7 @@ from typing import Dict, List, Optional, Union
 import numpy as np
 import torch
 import torch.nn as nn
+from mmengine.logging import print_log
 from mmengine.model import BaseTTAModel
 from mmengine.structures import InstanceData
 
@@ -141,6 +142,7 @@ class RotatedTTAModel(BaseTTAModel):
                  ) -> None:
         super().__init__(module=module, data_preprocessor=data_preprocessor)
         self.tta_cfg = parse_tta_cfg(tta_cfg)
+        self._announced = False
 
     def merge_preds(self, data_samples_list: List[List]) -> List:
         """Merge, per image, the predictions of its views.
@@ -149,6 +151,13 @@ class RotatedTTAModel(BaseTTAModel):
             data_samples_list: one list per image of its views'
                 ``DetDataSample`` (with ``pred_instances``).
         """
+        if data_samples_list and not self._announced:  # once: TTA is on
+            cfg = self.tta_cfg
+            print_log(f'RotatedTTAModel: {len(data_samples_list[0])} views '
+                      f"per image, merged by {cfg['merge']} (iou_thr "
+                      f"{cfg['iou_thr']}, score_mode {cfg['score_mode']})",
+                      logger='current')
+            self._announced = True
         return [self.merge_views(views) for views in data_samples_list]
 
     def merge_views(self, views: List):
