@@ -134,6 +134,18 @@ class _NumpyNS:
         ``least`` slots): narrower arrays, fewer reduction passes."""
         return pts[:, :max(int(counts.max()), least)]
 
+    # ---- for the candidate pairs of rotaug.geometry.iou ------------------
+    floor = staticmethod(np.floor)
+    repeat = staticmethod(lambda x, counts: np.repeat(x, counts))
+    cumsum = staticmethod(lambda x, axis: np.cumsum(x, axis=axis))
+    searchsorted = staticmethod(lambda a, v: np.searchsorted(a, v))
+    median = staticmethod(np.median)
+
+    @staticmethod
+    def sort_index(x: np.ndarray) -> np.ndarray:
+        """Stable argsort of a 1-D array of any dtype."""
+        return np.argsort(x, kind='stable')
+
 
 class _TorchNS:
     name = 'torch'
@@ -251,6 +263,18 @@ class _TorchNS:
         """The padding stays on torch: trimming it needs a host
         synchronisation."""
         return pts
+
+    # ---- for the candidate pairs of rotaug.geometry.iou ------------------
+    floor = staticmethod(torch.floor)
+    repeat = staticmethod(lambda x, counts: torch.repeat_interleave(x,
+                                                                    counts))
+    cumsum = staticmethod(lambda x, axis: torch.cumsum(x, dim=axis))
+    searchsorted = staticmethod(lambda a, v: torch.searchsorted(a, v))
+    median = staticmethod(lambda x: torch.quantile(x, 0.5))
+
+    @staticmethod
+    def sort_index(x: torch.Tensor) -> torch.Tensor:
+        return torch.sort(x, stable=True)[1]
 
 
 NUMPY = _NumpyNS()

@@ -144,26 +144,28 @@ def regularize_rboxes(boxes: Array, version: str = 'le90') -> Array:
 
 def align_rboxes(boxes: Array, ref: Array) -> Array:
     """``boxes`` (M, 5) rewritten as the same boxes in the representation
-    nearest to ``ref`` (5,), over the angle's period (pi) and the
-    equivalence of ``(w, h, t)`` and ``(h, w, t + pi / 2)``: angle offset
-    in [-pi/4, pi/4] and angle = ref's + offset (so that boxes at +89.5 and
-    -89.5 degrees average to 90)."""
+    nearest to ``ref`` (5,) (or one reference per box, (M, 5)), over the
+    angle's period (pi) and the equivalence of ``(w, h, t)`` and
+    ``(h, w, t + pi / 2)``: angle offset in [-pi/4, pi/4] and angle =
+    ref's + offset (so that boxes at +89.5 and -89.5 degrees average to
+    90)."""
     xp = namespace(boxes)
-    d = (boxes[:, 4] - ref[4] + math.pi / 2) % math.pi - math.pi / 2
+    d = (boxes[:, 4] - ref[..., 4] + math.pi / 2) % math.pi - math.pi / 2
     swap = xp.abs(d) > math.pi / 4
     d = xp.where(swap, d - xp.where(d > 0, 1.0, -1.0) * (math.pi / 2), d)
     w = xp.where(swap, boxes[:, 3], boxes[:, 2])
     h = xp.where(swap, boxes[:, 2], boxes[:, 3])
-    return xp.stack([boxes[:, 0], boxes[:, 1], w, h, ref[4] + d], -1)
+    return xp.stack([boxes[:, 0], boxes[:, 1], w, h, ref[..., 4] + d], -1)
 
 
 def align_qboxes(boxes: Array, ref: Array) -> Array:
     """``boxes`` (M, 8) with their vertices in the order nearest to
-    ``ref`` (8,): the direction of ``ref``, and the cyclic start that
-    minimises the summed squared vertex distances."""
+    ``ref`` (8,) (or one reference per box, (M, 8)): the direction of
+    ``ref``, and the cyclic start that minimises the summed squared vertex
+    distances."""
     xp = namespace(boxes)
     q = qbox_to_poly(boxes)
-    r = ref.reshape(1, 4, 2)
+    r = ref.reshape(-1, 4, 2)
     rev = (twice_signed_areas(q) * twice_signed_areas(r)) < 0
     q = xp.where(rev[:, None, None], q[:, [0, 3, 2, 1]], q)
     shifts = xp.stack([cyclic_shift(q, xp, k) for k in range(4)], 1)
