@@ -18,8 +18,9 @@ from mmrotate.structures.bbox import QuadriBoxes, RotatedBoxes
 from rotaug.models import RotatedTTAModel
 from rotaug.geometry import map_boxes
 from rotaug.models.tta_geometry import undo_rescale
-from rotaug.models.tta_merge import (cluster_scores, cluster_views,
-                                     exact_ious)
+from rotaug.geometry import rbox_to_poly
+from rotaug.models.tta_merge import (Clusters, cluster_scores, cluster_views,
+                                     cluster_views_dense, exact_ious)
 
 META = ('img_id', 'img_path', 'ori_shape', 'img_shape', 'scale_factor',
         'homography_matrix')
@@ -335,3 +336,80 @@ def test_nms_keeps_the_best_box_per_class():
                                                                 (1, 0.8)]
     np.testing.assert_allclose(cl.boxes[cl.labels == 0][0],
                                [51, 50, 20, 10, 0.1])
+
+
+# ---- the sparse merge against the dense shapely path ----------------------
+
+def _views_scene(rng, n_obj, box_type, classes, views=4):
+    """``views`` jittered copies of ``n_obj`` objects, crowded (many
+    overlaps), random scores; qboxes: turned rectangles with jittered
+    corners, and a few non-convex ones (left to shapely)."""
+    ctr = rng.uniform(0, 300, (n_obj, 2))
+    obj = np.c_[ctr, rng.uniform(8, 60, (n_obj, 2)),
+                rng.uniform(-np.pi / 2, np.pi / 2, n_obj)]
+    lab = rng.integers(0, classes, n_obj)
+    boxes = []
+    for _ in range(views):
+        b = obj.copy()
+        b[:, :2] += rng.normal(0, 1.5, (n_obj, 2))
+        b[:, 2:4] *= rng.uniform(0.9, 1.1, (n_obj, 2))
+        b[:, 4] += rng.normal(0, 0.05, n_obj)
+        if box_type == 'qbox':
+            b = rbox_to_poly(b).reshape(-1, 8)
+            b += rng.normal(0, 0.5, b.shape)
+            b[:3] = b[:3][:, [0, 1, 4, 5, 2, 3, 6, 7]]  # self-intersecting
+        elif box_type == 'hbox':
+            b = np.c_[b[:, :2] - b[:, 2:4] / 2, b[:, :2] + b[:, 2:4] / 2]
+        boxes.append(b)
+    scores = rng.uniform(0.05, 1, n_obj * views)
+    scores[::7] = 0.5  # ties
+    return (np.concatenate(boxes), scores, np.tile(lab, views),
+            np.repeat(np.arange(views), n_obj))
+
+
+def _assert_same(a, b):
+    assert len(a.boxes) == len(b.boxes)
+    np.testing.assert_array_equal(a.labels, b.labels)
+    np.testing.assert_array_equal(a.top, b.top)
+    np.testing.assert_array_equal(a.view_scores, b.view_scores)
+    # the same clusters fused in the same order: bit for bit
+    np.testing.assert_array_equal(a.boxes, b.boxes)
+
+
+@pytest.mark.parametrize('box_type', ['rbox', 'qbox', 'hbox'])
+@pytest.mark.parametrize('mode', ['wbf', 'nms'])
+@pytest.mark.parametrize('seed', [0, 1])
+def test_merge_equals_the_dense_shapely_path(box_type, mode, seed):
+    rng = np.random.default_rng(seed)
+    for classes, thr in ((1, 0.45), (3, 0.1), (2, 0.7)):
+        b, s, l, v = _views_scene(rng, 150, box_type, classes)
+        args = (b, s, l, v, 4, box_type, mode, thr)
+        new, ref = cluster_views(*args), cluster_views_dense(*args)
+        # real merging happened: clusters of several boxes, and singles
+        assert len(b) // 8 < len(new.boxes) < len(b)
+        _assert_same(new, ref)
+
+
+def test_merge_of_nothing_one_box_and_a_box_without_area():
+    for box_type, dim in (('rbox', 5), ('qbox', 8), ('hbox', 4)):
+        empty = cluster_views(np.zeros((0, dim)), np.zeros(0),
+                              np.zeros(0, np.int64), np.zeros(0, np.int64),
+                              4, box_type)
+        assert isinstance(empty, Clusters)
+        assert empty.boxes.shape == (0, dim)
+        assert empty.view_scores.shape == (0, 4)
+    one = np.array([[50.0, 60, 30, 10, 0.3]])
+    cl = _fuse(one, [0.7], [2], 4)
+    np.testing.assert_allclose(cl.boxes, one)
+    assert cl.view_scores.tolist() == [[0, 0, 0.7, 0]]
+    # a box without area overlaps nothing: a cluster of its own (and an
+    # identical copy of it too: its IoU is 0)
+    flat = [[50.0, 60, 0, 10, 0.3], [50.0, 60, 0, 10, 0.3],
+            [50.0, 60, 30, 10, 0.3]]
+    for mode in ('wbf', 'nms'):
+        cl = _fuse(flat, [0.9, 0.8, 0.7], [0, 1, 2], 3, mode=mode)
+        ref = cluster_views_dense(np.array(flat), np.array([0.9, 0.8, 0.7]),
+                                  np.zeros(3, np.int64), np.arange(3), 3,
+                                  'rbox', mode)
+        assert len(cl.boxes) == 3
+        _assert_same(cl, ref)

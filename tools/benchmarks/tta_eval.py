@@ -163,7 +163,9 @@ def naive_merge(views, max_per_img=None):
         labels.append(p.labels.numpy())
     boxes, scores = np.concatenate(boxes), np.concatenate(scores)
     labels = np.concatenate(labels)
-    keep = batched_nms(boxes, scores, labels, 0.1)
+    # mmcv's float32 nms_rotated, as the anchor was defined (rotaug's
+    # patch NMS is exact since 2026-12-06)
+    keep = batched_nms(boxes, scores, labels, 0.1, method='mmcv')
     keep = keep[np.argsort(-scores[keep], kind='stable')][:max_per_img]
     out = copy.copy(views[0])
     out.pred_instances = InstanceData(

@@ -105,29 +105,91 @@ def _hbb(polys: np.ndarray) -> np.ndarray:
     return np.stack([xs.min(1), ys.min(1), xs.max(1), ys.max(1)], axis=1)
 
 
+def _shapely_pair_ious(polys1: np.ndarray, polys2: np.ndarray,
+                       i: np.ndarray, j: np.ndarray) -> np.ndarray:
+    """IoU of the pairs ``(polys1[i], polys2[j])`` by shapely (invalid
+    quadrilaterals repaired as in :func:`polygons_to_geoms`)."""
+    ui, inv_i = np.unique(i, return_inverse=True)
+    uj, inv_j = np.unique(j, return_inverse=True)
+    g1, _ = polygons_to_geoms(polys1[ui])
+    g2, _ = polygons_to_geoms(polys2[uj])
+    g1, g2 = g1[inv_i.reshape(-1)], g2[inv_j.reshape(-1)]
+    inter = shapely.area(shapely.intersection(g1, g2))
+    union = shapely.area(g1) + shapely.area(g2) - inter
+    ious = np.where(union > 0, inter / np.maximum(union, 1e-300), 0.)
+    return np.clip(ious, 0., 1.)
+
+
+def poly_iou_pairs(polys1: np.ndarray,
+                   polys2: Optional[np.ndarray] = None,
+                   min_iou: Optional[float] = None,
+                   pairs: Optional[Tuple[np.ndarray, np.ndarray]] = None
+                   ) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Exact polygon IoU of the pairs of quadrilaterals whose bounding
+    boxes overlap, as ``(rows, cols, ious)`` (without ``polys2``: the pairs
+    of ``polys1`` with itself, ``rows < cols``; ``min_iou`` and ``pairs``
+    as in :func:`rotaug.geometry.box_iou_pairs`).
+
+    Convex quadrilaterals go through rotaug's exact convex kernel
+    (:func:`rotaug.geometry.box_iou_pairs`, float64, equal to shapely to
+    1e-9); a pair with a non-convex or self-intersecting one through
+    shapely, the latter replaced by its convex hull (as
+    :func:`polygons_to_geoms`).
+    """
+    from rotaug.geometry import box_iou_pairs
+    polys1 = _as_2d(polys1)
+    other = polys1 if polys2 is None else _as_2d(polys2)
+    for p in (polys1, other):
+        if p.shape[1] != 8:
+            raise ValueError(f'polygons must be (N, 8), got {p.shape}')
+        _check_finite(p)
+    rows, cols, ious = box_iou_pairs(polys1, polys2, 'qbox',
+                                     min_iou=min_iou, pairs=pairs)
+    bad = np.isnan(ious)
+    if bad.any():
+        ious[bad] = _shapely_pair_ious(polys1, other, rows[bad], cols[bad])
+    return rows, cols, ious
+
+
 def poly_iou_matrix(polys1: np.ndarray,
                     polys2: np.ndarray,
-                    pair_mask: Optional[np.ndarray] = None) -> np.ndarray:
+                    pair_mask: Optional[np.ndarray] = None,
+                    method: str = 'rotaug') -> np.ndarray:
     """Exact polygon IoU of every pair of two sets of quadrilaterals.
 
-    Pairs whose bounding boxes are disjoint, or that ``pair_mask`` rules
-    out, get 0 without any polygon computation; the others go through one
-    vectorised shapely intersection.
+    Pairs whose bounding boxes are disjoint (or only touch), or that
+    ``pair_mask`` rules out, get 0 without any polygon computation; the
+    others go through :func:`poly_iou_pairs` (``method='rotaug'``) or one
+    vectorised shapely intersection (``method='shapely'``, the reference,
+    as before 2026-12-06).
 
     Args:
         polys1 (np.ndarray): ``(N, 8)``.
         polys2 (np.ndarray): ``(M, 8)``.
         pair_mask (np.ndarray, optional): ``(N, M)`` bool, pairs to compute.
+        method (str): ``'rotaug'`` or ``'shapely'``.
 
     Returns:
         np.ndarray: ``(N, M)`` float64 IoU in ``[0, 1]``.
     """
+    if method not in ('rotaug', 'shapely'):
+        raise ValueError(f"method must be 'rotaug' or 'shapely', got "
+                         f'{method!r}')
     polys1, polys2 = _as_2d(polys1), _as_2d(polys2)
     ious = np.zeros((len(polys1), len(polys2)), dtype=np.float64)
     if ious.size == 0:
         return ious
     _check_finite(polys1)
     _check_finite(polys2)
+    if method == 'rotaug':
+        from rotaug.geometry import candidate_pairs
+        i, j = candidate_pairs(_hbb(polys1), _hbb(polys2))
+        if pair_mask is not None:
+            keep = np.asarray(pair_mask, bool)[i, j]
+            i, j = i[keep], j[keep]
+        if i.size:
+            ious[i, j] = poly_iou_pairs(polys1, polys2, pairs=(i, j))[2]
+        return ious
     b1, b2 = _hbb(polys1), _hbb(polys2)
     cand = ((b1[:, None, 0] < b2[None, :, 2])
             & (b2[None, :, 0] < b1[:, None, 2])
@@ -136,15 +198,9 @@ def poly_iou_matrix(polys1: np.ndarray,
     if pair_mask is not None:
         cand &= pair_mask
     i, j = np.nonzero(cand)
-    if i.size == 0:
-        return ious
-    g1, _ = polygons_to_geoms(polys1)
-    g2, _ = polygons_to_geoms(polys2)
-    a1, a2 = shapely.area(g1), shapely.area(g2)
-    inter = shapely.area(shapely.intersection(g1[i], g2[j]))
-    union = a1[i] + a2[j] - inter
-    ious[i, j] = np.where(union > 0, inter / np.maximum(union, 1e-300), 0.)
-    return np.clip(ious, 0., 1.)
+    if i.size:
+        ious[i, j] = _shapely_pair_ious(polys1, polys2, i, j)
+    return ious
 
 
 def match_detections(ious: np.ndarray, gt_difficult: np.ndarray,

@@ -10,7 +10,10 @@ from typing import Dict, List, NamedTuple, Optional, Sequence
 import numpy as np
 import torch
 
-from .functional import _as_2d, _check_labels, boxes_to_poly
+from rotaug.geometry import exact_nms
+
+from .functional import (_as_2d, _check_labels, boxes_to_poly,
+                         poly_iou_pairs)
 
 #: A middle field of a patch name at most this large is a devkit resize
 #: rate, above it an MMRotate window size (see :func:`parse_patch_name`).
@@ -98,35 +101,56 @@ def patch_to_full(boxes: np.ndarray,
 
 
 def batched_nms(boxes: np.ndarray, scores: np.ndarray, labels: np.ndarray,
-                iou_thr: float) -> np.ndarray:
-    """Per-class NMS of rotated ``(N, 5)`` boxes (``mmcv.ops.nms_rotated``)
-    or quadrilaterals ``(N, 8)`` (``mmcv.ops.nms_quadri``); a box is dropped
-    when its IoU with a kept, higher scored box exceeds ``iou_thr``.
+                iou_thr: float, method: str = 'exact') -> np.ndarray:
+    """Per-class NMS of rotated ``(N, 5)`` boxes or quadrilaterals
+    ``(N, 8)``; a box is dropped when its IoU with a kept, higher scored
+    box exceeds ``iou_thr``.
+
+    ``method='exact'`` (default): greedy NMS on exact float64 IoU
+    (:func:`rotaug.geometry.exact_nms`; quadrilaterals through
+    :func:`rotaug.evaluation.poly_iou_pairs`, which leaves non-convex ones
+    to shapely). ``method='mmcv'``: ``mmcv.ops.nms_rotated`` /
+    ``nms_quadri`` in float32, as before 2026-12-06: it can keep both
+    copies of one object that two patches wrote differently (the same box
+    as ``(w, h, t)`` and ``(h, w, t + pi / 2)``, see docs/benchmarks.md).
 
     Returns:
-        np.ndarray: indices of the kept boxes, by class then descending score.
+        np.ndarray: indices of the kept boxes, by class then descending
+        score (ties: input order).
     """
-    from mmcv.ops import nms_quadri, nms_rotated
-
     boxes = _as_2d(boxes)
     scores = np.asarray(scores).reshape(-1)
     labels = np.asarray(labels).reshape(-1)
-    nms = {5: nms_rotated, 8: nms_quadri}.get(boxes.shape[1])
-    if nms is None:
+    if boxes.shape[1] not in (5, 8):
         raise ValueError(f'NMS needs (N, 5) or (N, 8) boxes, got '
                          f'{boxes.shape}')
+    if method not in ('exact', 'mmcv'):
+        raise ValueError(f"method must be 'exact' or 'mmcv', got "
+                         f'{method!r}')
     keep = []
     for c in np.unique(labels):
         idx = np.flatnonzero(labels == c)
         if idx.size > 1:
-            _, kept = nms(
-                torch.from_numpy(boxes[idx]).float(),
-                torch.from_numpy(scores[idx]).float(), float(iou_thr))
-            idx = idx[kept.cpu().numpy()]
+            idx = idx[_nms(boxes[idx], scores[idx], float(iou_thr), method)]
         keep.append(idx)
     if not keep:
         return np.zeros(0, dtype=np.int64)
     return np.concatenate(keep).astype(np.int64)
+
+
+def _nms(boxes: np.ndarray, scores: np.ndarray, iou_thr: float,
+         method: str) -> np.ndarray:
+    if method == 'exact':
+        if boxes.shape[1] == 8:
+            return exact_nms(boxes, scores, iou_thr, 'qbox',
+                             iou_pairs=poly_iou_pairs)
+        return exact_nms(boxes, scores, iou_thr, 'rbox')
+    from mmcv.ops import nms_quadri, nms_rotated
+    nms = nms_rotated if boxes.shape[1] == 5 else nms_quadri
+    _, kept = nms(
+        torch.from_numpy(boxes).float(),
+        torch.from_numpy(np.asarray(scores, np.float64)).float(), iou_thr)
+    return kept.cpu().numpy()
 
 
 def merge_detections(patches: Sequence[dict],
