@@ -2,13 +2,29 @@
 import glob
 import os.path as osp
 from collections import Counter
-from typing import List
+from typing import List, Optional
 
 from mmengine.logging import print_log
 from mmrotate.datasets import DOTADataset as _MMRotateDOTA
 
 from ..registry import DATASETS
 from .dota_io import DotaParseReport, image_size, parse_dota_label_file
+
+
+SUBSETS = (None, 'train', 'val')
+
+
+def select_subset(data_list: List[dict], subset: Optional[str],
+                  val_every: int) -> List[dict]:
+    """``'val'``: every ``val_every``-th item by sorted ``img_id`` (the
+    ``val_every``-th, ``2 * val_every``-th, ...); ``'train'``: the others;
+    ``None``: all. The same folder always splits the same way."""
+    if subset is None:
+        return data_list
+    ordered = sorted(data_list, key=lambda d: d['img_id'])
+    want_val = subset == 'val'
+    return [d for i, d in enumerate(ordered)
+            if ((i + 1) % val_every == 0) == want_val]
 
 
 @DATASETS.register_module()
@@ -27,14 +43,36 @@ class DOTADataset(_MMRotateDOTA):
     - label files without an image and images without a label file are
       counted and reported;
     - a summary is logged when the dataset is built, and kept as
-      ``self.parse_report``.
+      ``self.parse_report``;
+    - an image whose header cannot be read (not an image, truncated,
+      empty) is an error naming the file when the dataset is built, not a
+      crash in a data-loader worker; images are decoded by content, so a
+      JPEG stored as ``.png`` (as in RBox-SSDD) loads;
+    - ``subset='train' | 'val'`` with ``val_every=K`` carves a validation
+      split out of one folder: ``'val'`` keeps every K-th image by sorted
+      id (the K-th, 2K-th, ...), ``'train'`` the others (``None``: all).
 
     Annotations outside the image are loaded as they are: put
     ``rotaug.SanitizeGT`` in the pipeline to clip or drop them.
     """
 
-    def __init__(self, *args, strict: bool = False, **kwargs) -> None:
+    def __init__(self,
+                 *args,
+                 strict: bool = False,
+                 subset: Optional[str] = None,
+                 val_every: int = 5,
+                 **kwargs) -> None:
+        if subset not in SUBSETS:
+            raise ValueError(f'subset must be one of {SUBSETS}, got '
+                             f'{subset!r}')
+        if isinstance(val_every, bool) or not isinstance(val_every, int) \
+                or val_every < 2:
+            raise ValueError('val_every must be an integer >= 2, got '
+                             f'{val_every!r}')
         self.strict = strict
+        self.subset = subset
+        self.val_every = val_every
+        self.unreadable: List[str] = []
         self.parse_report = DotaParseReport()
         self.missing = Counter()
         super().__init__(*args, **kwargs)
@@ -44,9 +82,25 @@ class DOTADataset(_MMRotateDOTA):
         path = osp.join(self.data_prefix['img_path'], name)
         info = dict(img_id=img_id, file_name=name, img_path=path)
         size = image_size(path)
-        if size is not None:
+        if size is None:
+            self.unreadable.append(path)
+        else:
             info['height'], info['width'] = size
         return info
+
+    def _finish(self, data_list: List[dict]) -> List[dict]:
+        """Check the images, keep the subset, log the summary."""
+        if self.unreadable:
+            raise ValueError(
+                f'{self.unreadable[0]}: not a readable image (its header '
+                'cannot be decoded)' + (
+                    f'; {len(self.unreadable) - 1} more unreadable images '
+                    f'in {osp.dirname(self.unreadable[0])}'
+                    if len(self.unreadable) > 1 else '') +
+                '. Replace or remove the file.')
+        data_list = select_subset(data_list, self.subset, self.val_every)
+        self._log_summary(data_list)
+        return data_list
 
     def load_data_list(self) -> List[dict]:
         img_dir = self.data_prefix['img_path']
@@ -64,8 +118,7 @@ class DOTADataset(_MMRotateDOTA):
                 info = self._image_info(img_id)
                 info['instances'] = []
                 data_list.append(info)
-            self._log_summary(data_list)
-            return data_list
+            return self._finish(data_list)
         txt_files = sorted(glob.glob(osp.join(self.ann_file, '*.txt')))
         if not txt_files:
             raise FileNotFoundError(self._missing(
@@ -88,15 +141,17 @@ class DOTADataset(_MMRotateDOTA):
             ]
             data_list.append(info)
         self.missing['images without a label file'] += len(images - labelled)
-        self._log_summary(data_list)
-        return data_list
+        return self._finish(data_list)
 
-    @staticmethod
-    def _missing(folder: str, what: str) -> str:
+    def _missing(self, folder: str, what: str) -> str:
         """The error for a data folder that is missing or empty, saying how
         to make the data."""
         state = 'is empty' if osp.isdir(folder) else 'does not exist'
-        return (f'{folder} {state} ({what} found). Make the data first: '
+        return f'{folder} {state} ({what} found). ' + self._how_to_get_data()
+
+    @staticmethod
+    def _how_to_get_data() -> str:
+        return ('Make the data first: '
                 'DOTA images and labelTxt split into patches with '
                 '"python tools/data/dota/split.py --src DOTA/train --dst '
                 'data/split_ss_dota/train" (likewise val), or the '
@@ -110,8 +165,10 @@ class DOTADataset(_MMRotateDOTA):
         classes = self.metainfo['classes']
         per_class = Counter(classes[i['bbox_label']] for d in data_list
                             for i in d['instances'])
-        lines = [f'{type(self).__name__} ({self.ann_file or "images only"}): '
-                 f'{len(data_list)} images, '
+        part = '' if self.subset is None else \
+            f', subset {self.subset!r} (every {self.val_every}th image is val)'
+        lines = [f'{type(self).__name__} ({self.ann_file or "images only"}'
+                 f'{part}): {len(data_list)} images, '
                  f'{sum(per_class.values())} objects']
         if per_class:
             lines.append('  per class: ' + ', '.join(
@@ -124,3 +181,24 @@ class DOTADataset(_MMRotateDOTA):
         level = 30 if self.parse_report.num_dropped or any(
             self.missing.values()) else 20
         print_log('\n'.join(lines), logger='current', level=level)
+
+
+@DATASETS.register_module()
+class SSDDDataset(DOTADataset):
+    """RBox-SSDD (SAR ships) in DOTA layout: ``ROOT/images/*.png`` (JPEG
+    bytes in ``.png`` files: decoded by content) and ``ROOT/labelTxt/*.txt``
+    (``x1 y1 ... x4 y4 ship 0``). One class, ``ship``. Everything else as
+    :class:`DOTADataset` (``subset`` / ``val_every`` for a validation split
+    carved out of the training folder). Cite T. Zhang et al., "SAR Ship
+    Detection Dataset (SSDD): Official Release and Comprehensive Data
+    Analysis", Remote Sensing 13(18):3690, 2021."""
+
+    METAINFO = dict(classes=('ship', ), palette=[(0, 255, 0)])
+
+    @staticmethod
+    def _how_to_get_data() -> str:
+        return ('Get RBox-SSDD and lay it out as tools/data/ssdd/README.md '
+                'says (ROOT/train/images, ROOT/train/labelTxt), then point '
+                'the config\'s data_root at ROOT (--cfg-options '
+                'train_dataloader.dataset.data_root=ROOT/ and likewise for '
+                'val_dataloader and test_dataloader).')
