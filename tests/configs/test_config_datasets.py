@@ -24,18 +24,23 @@ SPLITS = ('train_dataloader', 'val_dataloader', 'test_dataloader')
 
 
 def _write_split(root, ds, rng):
-    """One 96 x 80 image with two objects (a plane and a ship) where the
-    config's dataset looks for them."""
+    """96 x 80 images with three objects each (a plane, a difficult ship
+    and a ship, so that one-class ship configs find one) where the
+    config's dataset looks for them: one image, or as many as a dataset
+    split into train / val subsets needs for one of each."""
     img_dir = osp.join(root, ds.data_prefix['img_path'])
     os.makedirs(img_dir, exist_ok=True)
-    cv2.imwrite(osp.join(img_dir, 'P0001.png'),
-                rng.integers(0, 255, (80, 96, 3), dtype=np.uint8))
-    if ds.get('ann_file'):
-        ann_dir = osp.join(root, ds.ann_file)
-        os.makedirs(ann_dir, exist_ok=True)
-        with open(osp.join(ann_dir, 'P0001.txt'), 'w') as f:
-            f.write('10 10 40 12 38 30 8 28 plane 0\n'
-                    '50 40 90 40 90 60 50 60 ship 1\n')
+    num = ds.get('val_every', 1) if ds.get('subset') else 1
+    for i in range(num):
+        cv2.imwrite(osp.join(img_dir, f'P{i + 1:04d}.png'),
+                    rng.integers(0, 255, (80, 96, 3), dtype=np.uint8))
+        if ds.get('ann_file'):
+            ann_dir = osp.join(root, ds.ann_file)
+            os.makedirs(ann_dir, exist_ok=True)
+            with open(osp.join(ann_dir, f'P{i + 1:04d}.txt'), 'w') as f:
+                f.write('10 10 40 12 38 30 8 28 plane 0\n'
+                        '50 40 90 40 90 60 50 60 ship 1\n'
+                        '56 6 88 6 88 22 56 22 ship 0\n')
 
 
 def _dataset_cfgs(cfg):

@@ -1,0 +1,40 @@
+# Demo on real data: Oriented R-CNN with the light backbone of the demo
+# configs (from scratch, nothing downloads) on RBox-SSDD (SAR ships), at
+# 512 px, trained on the CPU with rotaug's random rotation. Data layout and
+# the validation split: configs/_base_/datasets/ssdd_rr.py and
+# tools/data/ssdd/README.md. The side-by-side proof that uses it:
+# tools/benchmarks/rotation_proof.py --dataset ssdd (docs/real_proof.md).
+#   python tools/train.py configs/demo/oriented-rcnn-le90_tiny_rr_ssdd.py \
+#     --cfg-options train_dataloader.dataset.data_root=DIR/ssdd/
+_base_ = [
+    '../_base_/models/oriented-rcnn-le90_r50_fpn.py',
+    '../_base_/datasets/ssdd_rr.py', './_tiny.py'
+]
+max_iters = 1500
+model = dict(
+    backbone={{_base_.tiny_backbone}},
+    neck={{_base_.tiny_neck}},
+    rpn_head=dict(
+        in_channels=64,
+        feat_channels=64,
+        anchor_generator=dict(scales=[4])),
+    roi_head=dict(
+        bbox_roi_extractor=dict(out_channels=64),
+        bbox_head=dict(in_channels=64, fc_out_channels=256, num_classes=1)),
+    train_cfg=dict(
+        rpn_proposal=dict(nms_pre=1000, max_per_img=500),
+        rcnn=dict(sampler=dict(num=256))),
+    test_cfg=dict(
+        rpn=dict(nms_pre=1000, max_per_img=300),
+        rcnn=dict(max_per_img=100)))
+train_dataloader = dict(batch_size=4, num_workers=1)
+val_dataloader = dict(batch_size=4, num_workers=1)
+test_dataloader = val_dataloader
+train_cfg = dict(max_iters=max_iters, val_interval=max_iters)
+param_scheduler = [
+    dict(type='LinearLR', start_factor=0.1, by_epoch=False, begin=0,
+         end=50),
+    dict(type='MultiStepLR', by_epoch=False, begin=0, end=max_iters,
+         milestones=[int(max_iters * 0.75)], gamma=0.1)
+]
+default_hooks = dict(checkpoint=dict(interval=max_iters))
