@@ -5,6 +5,7 @@ from dataclasses import fields
 
 import pytest
 
+from rotaug.compat import rotaug_fragment
 from rotaug.models import BatchRandomRotate
 from rotaug.options import BATCH_OPTIONS, SANITIZE_OPTIONS, RotationOptions
 from rotaug.transforms import Rotate, SanitizeGT
@@ -25,7 +26,12 @@ def test_signatures_keep_the_options_defaults(cls, names):
         assert name in params, name
         built = RotationOptions(**{name: params[name].default})
         assert getattr(built, name) == DEFAULTS[name], name
-    assert getattr(cls(), 'options').fragment(names) in repr(cls())
+    t = cls()
+    if cls is Rotate:  # MMRotate's repr, then the options that differ
+        assert repr(t).endswith(rotaug_fragment(t.options) + ')')
+        assert 'clip_border=True' in repr(t)
+    else:
+        assert t.options.fragment(names) in repr(t)
 
 
 def test_fragment_rebuilds_the_options():
@@ -45,3 +51,22 @@ def test_unknown_option_names_are_refused():
         RotationOptions().fragment(['bogus'])
     with pytest.raises(TypeError):
         RotationOptions(bogus=1)
+
+
+def test_clip_border_takes_clamp_and_update_validates_in_place():
+    assert RotationOptions(clip_border='clamp').clamp
+    assert not RotationOptions(clip_border='clamp').clip
+    for bad in ('yes', 'Clamp', 1):
+        with pytest.raises(ValueError, match='clip_border'):
+            RotationOptions(clip_border=bad)
+    with pytest.raises(ValueError, match='clip_border'):
+        BatchRandomRotate(clip_border='clamp')  # no batch counterpart
+    opts = RotationOptions()
+    policy = opts.policy
+    opts.update(min_size=3.0, mask_interpolation=None)
+    assert opts.min_size == 3.0 and opts.policy.min_size == 3.0
+    assert opts.policy is not policy and opts.bitmap_interpolation == \
+        'bilinear'
+    with pytest.raises(ValueError, match='mask_interpolation'):
+        opts.update(mask_interpolation='cubic')
+    assert opts.mask_interpolation is None  # unchanged by the refusal

@@ -4,7 +4,7 @@ built from. :class:`~rotaug.transforms.Rotate`, ``RandomRotate``,
 ``RandomChoiceRotate``, ``SanitizeGT`` and
 :class:`~rotaug.models.BatchRandomRotate` all hold a :class:`RotationOptions`;
 the angle draws have theirs in :mod:`rotaug.sampling`."""
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from numbers import Number
 from typing import Dict, Optional, Sequence, Tuple, Union
 
@@ -15,6 +15,10 @@ from .geometry.image import INTERPOLATIONS
 from .policy import GTPolicy
 
 BorderValue = Union[float, Tuple[float, ...]]
+#: ``clip_border='clamp'``: horizontal boxes are clamped to the image, other
+#: boxes left as they turn (what ``clip_`` of mmdet's and MMRotate's boxes
+#: does)
+CLAMP = 'clamp'
 
 
 def check_flag(name: str, value) -> bool:
@@ -22,6 +26,16 @@ def check_flag(name: str, value) -> bool:
     otherwise read as true)."""
     if not isinstance(value, (bool, np.bool_)):
         raise ValueError(f'{name} must be True or False, got {value!r}')
+    return bool(value)
+
+
+def check_clip_border(value) -> Union[bool, str]:
+    """True, False or 'clamp'."""
+    if isinstance(value, str) and value == CLAMP:
+        return value
+    if not isinstance(value, (bool, np.bool_)):
+        raise ValueError(f'clip_border must be True, False or {CLAMP!r}, '
+                         f'got {value!r}')
     return bool(value)
 
 
@@ -100,8 +114,9 @@ class RotationOptions:
     mask_border_value: int = 0
     seg_ignore_label: int = 255
     interpolation: str = 'bilinear'
+    mask_interpolation: Optional[str] = 'nearest'
     # ground truths
-    clip_border: bool = True
+    clip_border: Union[bool, str] = True
     hbox_mode: str = 'ellipse'
     hbox_from_masks: bool = True
     angle_version: Optional[str] = 'le90'
@@ -114,13 +129,16 @@ class RotationOptions:
     policy: GTPolicy = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        for name in ('expand', 'clip_border', 'hbox_from_masks'):
+        for name in ('expand', 'hbox_from_masks'):
             setattr(self, name, check_flag(name, getattr(self, name)))
+        self.clip_border = check_clip_border(self.clip_border)
         self.img_border_value = check_border_value('img_border_value',
                                                    self.img_border_value)
         for name in ('mask_border_value', 'seg_ignore_label'):
             setattr(self, name, int(check_number(name, getattr(self, name))))
         check_choice('interpolation', self.interpolation, INTERPOLATIONS)
+        check_choice('mask_interpolation', self.mask_interpolation,
+                     tuple(INTERPOLATIONS) + (None, ))
         check_choice('hbox_mode', self.hbox_mode, HBOX_MODES)
         check_choice('angle_version', self.angle_version,
                      ANGLE_VERSIONS + (None, ))
@@ -129,6 +147,29 @@ class RotationOptions:
         self.instance_keys = check_keys('instance_keys', self.instance_keys)
         self.policy = GTPolicy(self.min_visible_ratio,
                                self.ignore_visible_ratio, self.min_size)
+
+    @property
+    def clip(self) -> bool:
+        """Boxes crossing the border are refitted to their visible part."""
+        return self.clip_border is True
+
+    @property
+    def clamp(self) -> bool:
+        """Horizontal boxes are only clamped to the image."""
+        return self.clip_border == CLAMP
+
+    def update(self, **changes) -> None:
+        """Change options in place, validated as at construction (the
+        object is shared by a transform's planner: it is not replaced)."""
+        new = replace(self, **changes)
+        for f in fields(self):
+            setattr(self, f.name, getattr(new, f.name))
+
+    @property
+    def bitmap_interpolation(self) -> str:
+        """How bitmap masks are warped: ``mask_interpolation``, or the
+        image's ``interpolation`` when that is None (MMRotate's rule)."""
+        return self.mask_interpolation or self.interpolation
 
     @property
     def border_scalar(self) -> tuple:
@@ -157,4 +198,5 @@ SANITIZE_OPTIONS = ('clip_border', 'angle_version', 'min_visible_ratio',
 #: the fields of a data sample are known)
 BATCH_OPTIONS = tuple(
     n for n in RotationOptions.__dataclass_fields__
-    if n not in ('expand', 'mask_border_value', 'instance_keys', 'policy'))
+    if n not in ('expand', 'mask_border_value', 'mask_interpolation',
+                 'instance_keys', 'policy'))

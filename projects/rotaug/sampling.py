@@ -4,7 +4,7 @@ random state (the draws of MMRotate's transforms, in the same order), the
 batch path from torch's; the rules are the same objects.
 
 An angle of ``None`` means "not turned" (``0.0`` is a turn by zero)."""
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from numbers import Number
 from typing import Callable, List, Optional, Sequence, Union
 
@@ -15,7 +15,8 @@ from .options import check_number
 from .policy import DropStats
 
 #: the turns of images holding ``rect_obj_labels`` (square objects such as
-#: storage tanks, whose boxes a turn by other angles would loosen)
+#: storage tanks, whose boxes a turn by other angles would loosen), in
+#: MMRotate's order (the draw picks one by its index)
 HORIZONTAL_ANGLES = (90, 180, -90, -180)
 
 
@@ -67,6 +68,21 @@ def check_labels(rect_obj_labels) -> Optional[List[int]]:
     ]
 
 
+def check_angle_list(name: str, angles) -> list:
+    """A non-empty list (or tuple) of finite numbers, returned as a list of
+    the numbers as given (MMRotate prints them so)."""
+    if not isinstance(angles, (list, tuple)) or not angles:
+        raise ValueError(f'{name} must be a non-empty list of numbers, got '
+                         f'{angles!r}')
+    for a in angles:
+        check_number(name, a)
+    return list(angles)
+
+
+def _horizontal_angles() -> list:
+    return list(HORIZONTAL_ANGLES)
+
+
 def holds_labels(labels, wanted: Optional[List[int]]) -> bool:
     """Some of ``labels`` (array or tensor) are among ``wanted``."""
     if not wanted or labels is None or len(labels) == 0:
@@ -80,16 +96,19 @@ def holds_labels(labels, wanted: Optional[List[int]]) -> bool:
 class UniformAngles:
     """With probability ``prob``, an angle uniform in ``[-angle_range,
     angle_range)``; a multiple of 90 degrees for images holding
-    ``rect_obj_labels``. MMRotate's ``RandomRotate`` rule."""
+    ``rect_obj_labels`` (one of ``horizontal_angles``). MMRotate's
+    ``RandomRotate`` rule. The numbers are validated and kept as given."""
     prob: float = 0.5
     angle_range: float = 180.0
     rect_obj_labels: Optional[List[int]] = None
+    horizontal_angles: list = field(default_factory=_horizontal_angles)
 
     def __post_init__(self) -> None:
-        self.prob = check_number('prob', self.prob, 0, 1)
-        self.angle_range = check_number('angle_range', self.angle_range, 0,
-                                        180, low_open=True)
+        check_number('prob', self.prob, 0, 1)
+        check_number('angle_range', self.angle_range, 0, 180, low_open=True)
         self.rect_obj_labels = check_labels(self.rect_obj_labels)
+        self.horizontal_angles = check_angle_list('horizontal_angles',
+                                                  self.horizontal_angles)
 
     def first(self, rect: bool, rng: Random) -> Optional[float]:
         """The draw of an image (None: not turned)."""
@@ -101,11 +120,12 @@ class UniformAngles:
         """A turn, for an image whose first angle would lose everything."""
         angle = float(self.angle_range * (2 * rng.rand() - 1))
         if rect:
-            angle = rng.choice(HORIZONTAL_ANGLES)
+            angle = rng.choice(self.horizontal_angles)
         return angle
 
     def fragment(self) -> str:
-        return (f'prob={self.prob!r}, angle_range={self.angle_range!r}, '
+        return (f'prob={float(self.prob)!r}, '
+                f'angle_range={float(self.angle_range)!r}, '
                 f'rect_obj_labels={self.rect_obj_labels!r}')
 
 
@@ -113,22 +133,19 @@ class UniformAngles:
 class ChoiceAngles:
     """An angle from ``angles`` (``prob`` split evenly over them, or one
     probability each), none with the rest; a multiple of 90 degrees for
-    images holding ``rect_obj_labels``. MMRotate's ``RandomChoiceRotate``
-    rule."""
+    images holding ``rect_obj_labels`` (one of ``horizontal_angles``).
+    MMRotate's ``RandomChoiceRotate`` rule. The numbers are validated and
+    kept as given."""
     angles: Sequence[float]
     prob: Union[float, List[float]] = 0.5
     rect_obj_labels: Optional[List[int]] = None
+    horizontal_angles: list = field(default_factory=_horizontal_angles)
 
     def __post_init__(self) -> None:
-        angles = self.angles
-        if not isinstance(angles, (list, tuple)) or not angles or not all(
-                isinstance(a, Number) for a in angles):
-            raise ValueError('angles must be a non-empty list of numbers, '
-                             f'got {angles!r}')
+        angles = self.angles = check_angle_list('angles', self.angles)
         if any(a == 0 for a in angles):
             raise ValueError('angles must not contain 0 (no rotation is the '
                              f'outcome of 1 - prob), got {angles!r}')
-        self.angles = [float(a) for a in angles]
         prob = self.prob
         if isinstance(prob, (list, tuple)):
             if len(prob) != len(angles) or not all(
@@ -137,27 +154,30 @@ class ChoiceAngles:
                 raise ValueError('prob as a list needs one probability >= 0 '
                                  'per angle, summing to at most 1; got '
                                  f'{prob!r}')
-            self.prob = [float(p) for p in prob]
+            self.prob = list(prob)
         else:
             # the number itself, as given: it is split over the angles
             check_number('prob', prob, 0, 1)
         self.rect_obj_labels = check_labels(self.rect_obj_labels)
+        self.horizontal_angles = check_angle_list('horizontal_angles',
+                                                  self.horizontal_angles)
 
     def first(self, rect: bool, rng: Random) -> Optional[float]:
-        choices = self.angles + [0.0]
+        # MMRotate's list and probabilities, computed as MMRotate does
+        choices = self.angles + [0]
         if isinstance(self.prob, list):
-            p = self.prob + [1.0 - sum(self.prob)]
+            p = self.prob + [1 - sum(self.prob)]
         else:
             share = self.prob / len(self.angles)
-            p = [share] * len(self.angles) + [1.0 - self.prob]
+            p = [share] * len(self.angles) + [1. - self.prob]
         angle = rng.choice(choices, p=p)
         if angle == 0.0:
             return None
-        return rng.choice(HORIZONTAL_ANGLES) if rect else angle
+        return rng.choice(self.horizontal_angles) if rect else angle
 
     def redraw(self, rect: bool, rng: Random) -> float:
         if rect:
-            return rng.choice(HORIZONTAL_ANGLES)
+            return rng.choice(self.horizontal_angles)
         return rng.choice(self.angles)
 
     def fragment(self) -> str:

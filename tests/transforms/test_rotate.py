@@ -316,39 +316,81 @@ def test_bad_arguments_fail_at_build_time(cfg, match):
         build_from_cfg(cfg, TRANSFORMS)
 
 
-@pytest.mark.parametrize('t, options', [
+@pytest.mark.parametrize('t, shown, hidden', [
     (Rotate(30, expand=True, img_border_value=(1, 2, 3),
             hbox_mode='envelope', angle_version='oc', min_size=2.0,
             angle_keys={'heading': 180}, instance_keys=('gt_ids', ),
             out_box_type='hbox'),
-     ('expand=True', "hbox_mode='envelope'", "angle_version='oc'",
-      'min_size=2.0', "'heading': 180.0", "out_box_type='hbox'")),
+     ('expand=True', "angle_version='oc'", 'min_size=2.0',
+      "'heading': 180.0", "out_box_type='hbox'", 'clip_border=True'),
+     ('hbox_mode', 'max_redraws')),
     (RandomRotate(prob=0.7, angle_range=90, rect_obj_labels=[3],
                   max_redraws=2, sanitize_unrotated=False, expand=True,
                   min_visible_ratio=0.1, angle_keys=['yaw']),
-     ('prob=0.7', 'angle_range=90.0', 'rect_obj_labels=[3]',
-      'max_redraws=2', 'sanitize_unrotated=False', 'expand=True',
-      'min_visible_ratio=0.1', "'yaw': 360.0")),
+     ('max_redraws=2', 'expand=True', 'min_visible_ratio=0.1',
+      "'yaw': 360.0", "angle_version='le90'"),
+     ('sanitize_unrotated', )),
     (RandomChoiceRotate(angles=[90, 45], prob=[0.2, 0.3], max_redraws=0,
                         interpolation='nearest', clip_border=False),
-     ('angles=[90', 'prob=[0.2, 0.3]', 'max_redraws=0',
-      "interpolation='nearest'", 'clip_border=False')),
-    (SanitizeGT(min_visible_ratio=0.3, ignore_visible_ratio=0.6,
-                min_size=0.5, angle_version='le135', out_box_type='hbox'),
-     ('min_visible_ratio=0.3', 'ignore_visible_ratio=0.6', 'min_size=0.5',
-      "angle_version='le135'", "out_box_type='hbox'")),
+     ('sanitize_unrotated=True', "hbox_mode='ellipse'", 'clip_border=False'),
+     ('max_redraws', )),
 ])
-def test_repr_is_the_constructor_call(t, options):
-    """A transform's repr shows the options it was built with and is a
-    call that builds the same transform (flat: the random rotations take
-    Rotate's options as keyword arguments)."""
+def test_repr_is_mmrotate_s_then_the_differences(t, shown, hidden):
+    """A rotation's repr is MMRotate's (its fields and formats), then every
+    setting in which the transform differs from MMRotate's: with those
+    settings and ``compat='mmrotate'`` the same transform is built again
+    (for the random rotations the settings given again are recorded in
+    ``rotate_cfg``, as MMRotate records the keyword arguments of its turn)."""
     text = repr(t)
-    for option in options:
+    if isinstance(t, Rotate):
+        head = (f'Rotate(rotate_angle={t.rotate_angle}, '
+                f'img_border_value={t.img_border_value}, '
+                f'mask_border_value={t.mask_border_value}, '
+                f'seg_ignore_label={t.seg_ignore_label}, '
+                f'interpolation={t.interpolation}')
+        mmrotate = dict(rotate_angle=t.rotate_angle,
+                        img_border_value=t.img_border_value,
+                        mask_border_value=t.mask_border_value,
+                        seg_ignore_label=t.seg_ignore_label,
+                        interpolation=t.interpolation)
+    else:
+        first = (f'prob={t.prob}, rotate_angle={t.angle_range}'
+                 if isinstance(t, RandomRotate) else
+                 f'angles={t.angles}, prob={t.prob}')
+        head = (f'{type(t).__name__}({first}, '
+                f'rect_obj_labels={t.rect_obj_labels}, '
+                f'rotate_cfg={t.rotate_cfg}')
+        cfg = t.rotate_cfg
+        mmrotate = dict(prob=t.prob, rect_obj_labels=t.rect_obj_labels,
+                        rotate_type=cfg.pop('type'), **cfg)
+        mmrotate.update(dict(angle_range=t.angle_range) if isinstance(
+            t, RandomRotate) else dict(angles=t.angles))
+    assert text.startswith(head + ', ') and text.endswith(')')
+    for option in shown:
+        assert option in text[len(head):], option
+    for option in hidden:
+        assert option not in text, option
+    rest = eval(f'dict({text[len(head) + 2:-1]})')
+    again = type(t)(**{**mmrotate, **rest}, compat='mmrotate')
+    assert again.options == t.options
+    if isinstance(t, Rotate):
+        assert repr(again) == text
+    else:
+        assert again.sampler == t.sampler
+        assert (again.max_redraws, again.sanitize_unrotated) == (
+            t.max_redraws, t.sanitize_unrotated)
+
+
+def test_sanitize_repr_is_the_constructor_call():
+    t = SanitizeGT(min_visible_ratio=0.3, ignore_visible_ratio=0.6,
+                   min_size=0.5, angle_version='le135', out_box_type='hbox')
+    text = repr(t)
+    for option in ('min_visible_ratio=0.3', 'ignore_visible_ratio=0.6',
+                   'min_size=0.5', "angle_version='le135'",
+                   "out_box_type='hbox'"):
         assert option in text, option
-    names = dict(Rotate=Rotate, RandomRotate=RandomRotate,
-                 RandomChoiceRotate=RandomChoiceRotate, SanitizeGT=SanitizeGT)
-    again = eval(text, names)
-    assert type(again) is type(t) and repr(again) == text
+    again = eval(text, dict(SanitizeGT=SanitizeGT))
+    assert type(again) is SanitizeGT and repr(again) == text
 
 
 def test_wrong_box_type_is_a_clear_error():

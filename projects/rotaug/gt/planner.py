@@ -7,7 +7,8 @@ from typing import Dict, Optional
 import numpy as np
 from mmdet.structures.mask import PolygonMasks
 
-from ..geometry import round_to_storage, warp_boxes
+from ..geometry import (WarpedBoxes, clip_hboxes, round_to_storage,
+                        warp_boxes)
 from ..options import RotationOptions
 from ..policy import DropStats
 from .box_io import box_type_of, boxes_as_numpy, boxes_like, storage_dtype
@@ -62,6 +63,18 @@ class GTPlan:
                      self.drops)
 
 
+def clamp_hboxes(warped: WarpedBoxes, width, height) -> None:
+    """``clip_border='clamp'``: the horizontal boxes clamped to the canvas
+    (mmdet's ``HorizontalBoxes.clip_``), their centres judged again, in
+    place."""
+    b = clip_hboxes(warped.boxes, width, height)
+    cx, cy = (b[:, 0] + b[:, 2]) / 2, (b[:, 1] + b[:, 3]) / 2
+    warped.boxes = b
+    warped.centre_inside = ((cx >= 0) & (cy >= 0) & (cx <= width)
+                            & (cy <= height))
+    warped._sides = None
+
+
 class GTPlanner:
     """Maps the ground truths of a results dict through a homography with
     the geometry core, decides with the options' policy, and writes them
@@ -94,18 +107,22 @@ class GTPlanner:
         check_instance_lengths(results, len(boxes), opts.instance_keys)
         src_w, src_h = (None, None) if src_size is None else src_size
         warped = warp_boxes(boxes, plan.box_type, matrix, width, height,
-                            clip=opts.clip_border, hbox_mode=opts.hbox_mode,
+                            clip=opts.clip, hbox_mode=opts.hbox_mode,
                             angle_version=opts.angle_version,
                             out_type=opts.out_box_type, src_width=src_w,
                             src_height=src_h)
+        # polygons are clipped unless clip_border is False
         masks = results.get('gt_masks', None)
         if isinstance(masks, PolygonMasks):
             plan.polys = plan_polygons(masks, matrix, width, height,
-                                       opts.clip_border, src_size)
+                                       bool(opts.clip_border), src_size)
         out_type = opts.out_box_type or plan.box_type
         if out_type == 'hbox' and opts.hbox_from_masks:
             refit_hboxes_to_masks(warped, masks, matrix, width, height,
-                                  opts.clip_border, src_size, plan.polys)
+                                  bool(opts.clip_border), src_size,
+                                  plan.polys)
+        if out_type == 'hbox' and opts.clamp:
+            clamp_hboxes(warped, width, height)
         round_to_storage(warped, out_type, storage_dtype(gt))
         decision = opts.policy.decide(warped)
         plan.keep, plan.ignore = decision.keep, decision.ignore

@@ -16,7 +16,8 @@ from torch import Tensor, nn
 
 from ..geometry.image import warp_batch
 from ..gt.fields import turned_angles
-from ..options import BATCH_OPTIONS, RotationOptions, check_choice
+from ..options import (BATCH_OPTIONS, RotationOptions, check_choice,
+                       check_flag)
 from ..policy import DropStats
 from ..registry import MODELS
 from ..sampling import (TORCH_RANDOM, UniformAngles, check_max_redraws,
@@ -91,6 +92,8 @@ class BatchRandomRotate(nn.Module):
                  angle_keys: Union[Sequence[str], Dict[str, float]] = ()
                  ) -> None:
         super().__init__()
+        # 'clamp' (MMRotate's per-image Rotate) has no batch counterpart
+        check_flag('clip_border', clip_border)
         self.sampler = UniformAngles(prob, angle_range, rect_obj_labels)
         self.max_redraws = check_max_redraws(max_redraws)
         self.options = RotationOptions(

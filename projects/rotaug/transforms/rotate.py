@@ -6,6 +6,7 @@ import numpy as np
 from mmcv.transforms import BaseTransform
 from mmdet.structures.mask import BitmapMasks
 
+from ..compat import compat_keyword, rotaug_fragment
 from ..geometry import image_rotation
 from ..geometry.image import warp_image
 from ..gt import GTPlan, GTPlanner, check_pixel_fields, image_size
@@ -49,14 +50,17 @@ class TurnBase(BaseTransform):
                                         opts.border_scalar)
         masks = results.get('gt_masks', None)
         if isinstance(masks, BitmapMasks):  # polygons: mapped by the plan
-            results['gt_masks'] = warp_bitmap_masks(masks, m, nw, nh,
-                                                    opts.mask_border_value)
+            results['gt_masks'] = warp_bitmap_masks(
+                masks, m, nw, nh, opts.mask_border_value,
+                opts.bitmap_interpolation)
         if results.get('gt_seg_map', None) is not None:
             results['gt_seg_map'] = warp_image(results['gt_seg_map'], m, nw,
                                                nh, 'nearest',
                                                opts.seg_ignore_label)
         results['img_shape'] = (nh, nw)
-        record_homography(results, m)
+        #: the matrix of the last turn (MMRotate's attribute; rotaug's is
+        #: in continuous pixel coordinates, the one the boxes turned by)
+        self.homography_matrix = record_homography(results, m)
         results.update(turned_angles(results, opts.angle_keys, angle))
         return results
 
@@ -74,11 +78,13 @@ class TurnBase(BaseTransform):
         return results
 
 
-def record_homography(results: dict, matrix: np.ndarray) -> None:
-    """``homography_matrix``: ``matrix`` composed with any earlier one."""
+def record_homography(results: dict, matrix: np.ndarray) -> np.ndarray:
+    """``homography_matrix``: ``matrix`` composed with any earlier one.
+    Returns ``matrix`` as float32."""
     m = matrix.astype(np.float32)
     prev = results.get('homography_matrix', None)
     results['homography_matrix'] = m if prev is None else m @ prev
+    return m
 
 
 @TRANSFORMS.register_module()
@@ -118,17 +124,32 @@ class Rotate(TurnBase):
     flagged ignore or dropped by :class:`rotaug.policy.GTPolicy`. Every drop
     is counted in ``self.stats`` and logged (rate-limited).
 
+    MMRotate's ``Rotate`` arguments (in its order) and attributes work as
+    in MMRotate (``rotate_angle``, ``img_border_value``, ``mask_border_value``,
+    ``seg_ignore_label``, ``interpolation``, ``homography_matrix``; the
+    repr prints them in MMRotate's format, then every option in which this
+    transform differs from MMRotate's). ``compat='mmrotate'`` sets the
+    options where rotaug's defaults differ to what MMRotate does
+    (:data:`rotaug.compat.MMROTATE_OPTIONS`; ``docs/mmrotate_compat.md``).
+
     Args:
-        rotate_angle (float): degrees, positive = clockwise (as MMRotate).
-        expand (bool): grow the canvas so that no image corner is lost.
+        rotate_angle (float): degrees, positive = clockwise (as MMRotate);
+            kept as given.
         img_border_value (number | tuple): fill value of the image (a
             number fills every colour channel).
         mask_border_value (int): fill value of bitmap masks.
         seg_ignore_label (int): fill value of the segmentation map.
         interpolation (str): 'nearest', 'bilinear', 'bicubic', 'area' or
-            'lanczos' for the image (masks/seg maps always use nearest).
-        clip_border (bool): refit boxes that cross the border to their
-            visible part. Default True.
+            'lanczos' for the image (seg maps always use nearest).
+        expand (bool): grow the canvas so that no image corner is lost.
+        mask_interpolation (str | None): the same for bitmap masks.
+            Default 'nearest' (a mask stays a mask); None: the image's
+            ``interpolation``, as MMRotate.
+        clip_border (bool | str): refit boxes that cross the border to
+            their visible part. Default True. False leaves them as they
+            turn; 'clamp' (MMRotate's) clamps horizontal boxes to the image
+            and leaves the others as they turn. Polygon masks are clipped
+            unless False.
         hbox_mode (str): horizontal boxes of unknown shape: 'ellipse'
             (default; box of the turned inscribed ellipse, Kalra et al.
             2021) or 'envelope' (box of the turned rectangle).
@@ -152,16 +173,20 @@ class Rotate(TurnBase):
             the exact horizontal box of each turned, clipped object (for
             horizontal detectors trained on oriented annotations). None
             keeps the input box type.
+        compat (str | None): 'mmrotate': the options above that are not
+            given take MMRotate's behaviour instead of rotaug's defaults.
     """
 
+    @compat_keyword
     def __init__(self,
                  rotate_angle: float = 0.0,
-                 expand: bool = False,
                  img_border_value: Union[int, float, tuple] = 0,
                  mask_border_value: int = 0,
                  seg_ignore_label: int = 255,
                  interpolation: str = 'bilinear',
-                 clip_border: bool = True,
+                 expand: bool = False,
+                 mask_interpolation: Optional[str] = 'nearest',
+                 clip_border: Union[bool, str] = True,
                  hbox_mode: str = 'ellipse',
                  hbox_from_masks: bool = True,
                  angle_version: Optional[str] = 'le90',
@@ -170,23 +195,75 @@ class Rotate(TurnBase):
                  min_size: float = 1.0,
                  angle_keys: Union[Sequence[str], Dict[str, float]] = (),
                  instance_keys: Sequence[str] = (),
-                 out_box_type: Optional[str] = None) -> None:
-        self.rotate_angle = check_number('rotate_angle', rotate_angle)
+                 out_box_type: Optional[str] = None,
+                 compat: Optional[str] = None) -> None:
+        self.rotate_angle = rotate_angle
         self._setup(RotationOptions(
             expand=expand, img_border_value=img_border_value,
             mask_border_value=mask_border_value,
             seg_ignore_label=seg_ignore_label, interpolation=interpolation,
-            clip_border=clip_border, hbox_mode=hbox_mode,
-            hbox_from_masks=hbox_from_masks, angle_version=angle_version,
-            min_visible_ratio=min_visible_ratio,
+            mask_interpolation=mask_interpolation, clip_border=clip_border,
+            hbox_mode=hbox_mode, hbox_from_masks=hbox_from_masks,
+            angle_version=angle_version, min_visible_ratio=min_visible_ratio,
             ignore_visible_ratio=ignore_visible_ratio, min_size=min_size,
             angle_keys=angle_keys, instance_keys=instance_keys,
             out_box_type=out_box_type))
 
+    # MMRotate's attributes, on the one options object
+    @property
+    def rotate_angle(self):
+        """The angle, in degrees, as given."""
+        return self._rotate_angle
+
+    @rotate_angle.setter
+    def rotate_angle(self, value) -> None:
+        check_number('rotate_angle', value)
+        self._rotate_angle = value
+
+    @property
+    def img_border_value(self) -> tuple:
+        """The image fill, one float per channel (MMRotate's form)."""
+        return self.options.border_scalar
+
+    @img_border_value.setter
+    def img_border_value(self, value) -> None:
+        self.options.update(img_border_value=value)
+
+    @property
+    def mask_border_value(self) -> int:
+        return self.options.mask_border_value
+
+    @mask_border_value.setter
+    def mask_border_value(self, value) -> None:
+        self.options.update(mask_border_value=value)
+
+    @property
+    def seg_ignore_label(self) -> int:
+        return self.options.seg_ignore_label
+
+    @seg_ignore_label.setter
+    def seg_ignore_label(self, value) -> None:
+        self.options.update(seg_ignore_label=value)
+
+    @property
+    def interpolation(self) -> str:
+        return self.options.interpolation
+
+    @interpolation.setter
+    def interpolation(self, value) -> None:
+        self.options.update(interpolation=value)
+
     def transform(self, results: dict) -> dict:
-        plan = self.plan(results, self.rotate_angle)
-        return self.apply(results, plan, self.rotate_angle)
+        angle = float(self.rotate_angle)
+        return self.apply(results, self.plan(results, angle), angle)
 
     def __repr__(self) -> str:
-        return (f'{type(self).__name__}(rotate_angle={self.rotate_angle!r}, '
-                f'{self.options.fragment()})')
+        """MMRotate's repr, then the options in which this differs from
+        MMRotate's ``Rotate``."""
+        o = self.options
+        return (f'{type(self).__name__}(rotate_angle={self.rotate_angle}, '
+                f'img_border_value={self.img_border_value}, '
+                f'mask_border_value={o.mask_border_value}, '
+                f'seg_ignore_label={o.seg_ignore_label}, '
+                f'interpolation={o.interpolation}'
+                f'{rotaug_fragment(o)})')

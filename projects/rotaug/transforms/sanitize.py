@@ -1,6 +1,6 @@
 """``rotaug.SanitizeGT``: the clamp/drop rules of the rotation transforms
 without any rotation, for any MMDetection pipeline."""
-from typing import Optional, Sequence
+from typing import Optional, Sequence, Union
 
 from mmcv.transforms import BaseTransform
 
@@ -40,8 +40,9 @@ class SanitizeGT(BaseTransform):
     Args:
         min_visible_ratio, ignore_visible_ratio, min_size: see
             :class:`rotaug.policy.GTPolicy`.
-        clip_border (bool): refit boxes crossing the border to their visible
-            part. Default True.
+        clip_border (bool | str): refit boxes crossing the border to their
+            visible part. Default True ('clamp': as for
+            :class:`~rotaug.transforms.Rotate`).
         angle_version (str | None): regularise rboxes. Default 'le90'.
         instance_keys (Sequence[str]): extra per-instance keys to filter.
         out_box_type (str | None): 'hbox' turns rbox/qbox ground truths into
@@ -52,7 +53,7 @@ class SanitizeGT(BaseTransform):
                  min_visible_ratio: float = 0.25,
                  ignore_visible_ratio: float = 0.5,
                  min_size: float = 1.0,
-                 clip_border: bool = True,
+                 clip_border: Union[bool, str] = True,
                  angle_version: Optional[str] = 'le90',
                  instance_keys: Sequence[str] = (),
                  out_box_type: Optional[str] = None) -> None:
