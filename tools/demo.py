@@ -13,7 +13,6 @@ again with test-time augmentation (the config's ``tta_model`` /
 5. write ``predictions.png`` and ``augmented_samples.png`` into the work dir.
 """
 import argparse
-import importlib.util
 import json
 import os
 import os.path as osp
@@ -24,13 +23,8 @@ HERE = osp.dirname(osp.abspath(__file__))
 ROOT = osp.dirname(HERE)
 
 
-def _load_tool(rel_path: str, name: str):
-    spec = importlib.util.spec_from_file_location(name,
-                                                  osp.join(HERE, rel_path))
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules[name] = mod
-    spec.loader.exec_module(mod)
-    return mod
+sys.path.insert(0, osp.join(HERE, 'benchmarks'))
+import harness  # noqa: E402  (tools/benchmarks/harness.py)
 
 
 def step(msg: str) -> None:
@@ -38,7 +32,7 @@ def step(msg: str) -> None:
 
 
 def ensure_data(data_root: str, seed: int) -> None:
-    synth = _load_tool(osp.join('data', 'synth_dota.py'), 'rotaug_synth')
+    synth = harness.load_tool('tools/data/synth_dota.py')
     meta_file = osp.join(data_root, 'meta.json')
     if osp.exists(meta_file):
         with open(meta_file) as f:
@@ -125,7 +119,7 @@ def test_with_tta(args):
     """The test split again, with the config's tta_model / tta_pipeline
     and the checkpoint just trained (as ``tools/test.py --tta``)."""
     from mmengine.runner import Runner
-    test_tool = _load_tool('test.py', 'rotaug_test_tool')
+    test_tool = harness.load_tool('tools/test.py')
     cfg = demo_config(args)
     if 'tta_model' not in cfg:
         step(f'{osp.basename(args.config)} has no tta_model: TTA skipped')

@@ -18,7 +18,7 @@ visualizer = dict(
     type='mmdet.DetLocalVisualizer',
     vis_backends=[dict(type='LocalVisBackend')],
     name='visualizer')
-max_iters = 1500
+max_iters = 2000
 model = dict(
     backbone={{_base_.tiny_backbone}},
     neck={{_base_.tiny_neck}},

@@ -10,7 +10,7 @@ _base_ = [
     '../_base_/models/oriented-rcnn-le90_r50_fpn.py',
     '../_base_/datasets/ssdd_rr.py', './_tiny.py'
 ]
-max_iters = 1500
+max_iters = 2000
 model = dict(
     backbone={{_base_.tiny_backbone}},
     neck={{_base_.tiny_neck}},

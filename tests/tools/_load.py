@@ -1,4 +1,5 @@
-"""Load a script of tools/ as a module."""
+"""Load a script of tools/ as a module (through tools/benchmarks/harness.py,
+the one loader the tools and the tests share)."""
 import importlib.util
 import os.path as osp
 import sys
@@ -6,13 +7,19 @@ import sys
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 
+def _harness():
+    if 'harness' not in sys.modules:
+        spec = importlib.util.spec_from_file_location(
+            'harness', osp.join(REPO, 'tools', 'benchmarks', 'harness.py'))
+        mod = importlib.util.module_from_spec(spec)
+        sys.modules['harness'] = mod
+        spec.loader.exec_module(mod)
+    return sys.modules['harness']
+
+
+harness = _harness()
+
+
 def load_tool(rel_path: str):
-    name = 'rotaug_tool_' + rel_path.replace('/', '_').replace('.py', '')
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(
-        name, osp.join(REPO, 'tools', rel_path))
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules[name] = mod
-    spec.loader.exec_module(mod)
-    return mod
+    """``tools/<rel_path>`` as a module, loaded once per process."""
+    return harness.load_tool(osp.join('tools', rel_path))

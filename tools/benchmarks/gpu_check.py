@@ -27,7 +27,6 @@ The train and summary code live in ``gpu_check_train.py`` and
 ``gpu_check_report.py`` beside this file.
 """
 import argparse
-import importlib
 import json
 import os
 import os.path as osp
@@ -358,10 +357,11 @@ def cmd_speed(a) -> dict:
 
 
 def _sibling(name: str):
-    """Import ``tools/benchmarks/<name>.py`` (not a package)."""
+    """``tools/benchmarks/<name>.py`` (not a package)."""
     if HERE not in sys.path:
         sys.path.insert(0, HERE)
-    return importlib.import_module(name)
+    import harness
+    return harness.load_tool(f'tools/benchmarks/{name}.py')
 
 
 def parse_args(argv=None) -> argparse.Namespace:

@@ -5,16 +5,15 @@ docs/gpu_check.md). The backbone's ``init_cfg`` is set to None: nothing
 downloads."""
 import gc
 import glob
-import importlib.util
-import inspect
 import json
 import os.path as osp
 import time
 from typing import Dict, List, Optional
 
+import harness
 import numpy as np
 
-ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+ROOT = harness.ROOT
 
 
 def list_configs() -> List[str]:
@@ -27,29 +26,9 @@ def list_configs() -> List[str]:
 
 
 def to_batch_rotation(cfg) -> dict:
-    """Move the pipeline's ``rotaug.RandomRotate`` into the data
-    preprocessor as ``rotaug.BatchRandomRotate`` (same arguments where
-    both take them; a later ``SanitizeGT(out_box_type=...)`` becomes its
-    ``out_box_type``). Returns the batch augment's config."""
-    from rotaug.models import BatchRandomRotate
-    pipe = cfg.train_dataloader.dataset.pipeline
-    idx = [i for i, t in enumerate(pipe) if t['type'] == 'rotaug.RandomRotate']
-    if len(idx) != 1:
-        raise ValueError(f'expected one rotaug.RandomRotate in the train '
-                         f'pipeline, found {len(idx)}')
-    ours = dict(pipe.pop(idx[0]))
-    accepted = set(inspect.signature(BatchRandomRotate).parameters)
-    # the pipeline's border value is in pixels, the batch's normalised
-    aug = {k: v for k, v in ours.items()
-           if k in accepted and k != 'img_border_value'}
-    after = [t for t in pipe[idx[0]:] if t['type'] == 'rotaug.SanitizeGT'
-             and t.get('out_box_type')]
-    for t in after:
-        aug['out_box_type'] = t['out_box_type']
-        pipe.remove(t)
-    aug = dict(type='rotaug.BatchRandomRotate', **aug)
-    cfg.model.data_preprocessor.batch_augments = [aug]
-    return aug
+    """``harness.to_batch_rotation``: the pipeline's rotation moved into
+    the data preprocessor."""
+    return harness.to_batch_rotation(cfg)
 
 
 def train_config(path: str, variant: str, data_root: str, work_dir: str,
@@ -94,7 +73,6 @@ def train_config(path: str, variant: str, data_root: str, work_dir: str,
 def run_train(path: str, variant: str, data_root: str, a) -> dict:
     """Build the runner, train ``a.iters`` iterations, time them."""
     import torch
-    from mmengine.hooks import Hook
     from mmengine.registry import init_default_scope
     from mmengine.runner import Runner
     tag = f'{osp.splitext(osp.basename(path))[0]}_{variant}'
@@ -103,21 +81,8 @@ def run_train(path: str, variant: str, data_root: str, a) -> dict:
                        osp.join(a.work_dir, tag), a)
     init_default_scope(cfg.get('default_scope', 'rotaug'))
     runner = Runner.from_cfg(cfg)
-    log = dict(time=[], data_time=[], finite=[])
-
-    class _Log(Hook):
-        def after_train_iter(self, runner, batch_idx, data_batch=None,
-                             outputs=None):
-            hub = runner.message_hub
-            for key in ('time', 'data_time'):
-                buf = hub.log_scalars.get(f'train/{key}')
-                if buf is not None:
-                    log[key].append(float(buf.current()))
-            log['finite'].append(all(
-                bool(torch.isfinite(torch.as_tensor(v)).all())
-                for v in (outputs or {}).values()))
-
-    runner.register_hook(_Log(), priority='LOWEST')
+    log = {}
+    runner.register_hook(harness.iter_times_hook(log), priority='LOWEST')
     if torch.cuda.is_available():
         torch.cuda.reset_peak_memory_stats()
     build_s = time.time() - t0
@@ -149,11 +114,7 @@ def untimed(a) -> int:
 
 
 def _load_synth():
-    spec = importlib.util.spec_from_file_location(
-        'rotaug_synth_dota', osp.join(ROOT, 'tools', 'data', 'synth_dota.py'))
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
+    return harness.load_tool('tools/data/synth_dota.py')
 
 
 def done_runs(path: Optional[str]) -> Dict[tuple, dict]:

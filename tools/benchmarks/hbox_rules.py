@@ -53,6 +53,7 @@ import sys
 import time
 from typing import Dict, List, Optional
 
+import harness
 import numpy as np
 import torch
 
@@ -64,12 +65,7 @@ CANDIDATE_FILL = {'quad-ellipse': 0.0, 'quad-mid': 0.5}
 
 
 def load_synth():
-    import importlib.util
-    spec = importlib.util.spec_from_file_location(
-        'rotaug_synth', osp.join(ROOT, 'tools', 'data', 'synth_dota.py'))
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
+    return harness.load_tool('tools/data/synth_dota.py')
 
 
 # ---------------------------------------------------------------- geometry

@@ -24,24 +24,16 @@ import os
 import os.path as osp
 from typing import List, Optional, Sequence
 
+import harness
 import numpy as np
 
-HERE = osp.dirname(osp.abspath(__file__))
-ROOT = osp.dirname(osp.dirname(HERE))
+ROOT = harness.ROOT
 HBB_CONFIG = osp.join(ROOT, 'configs', 'demo',
                       'faster-rcnn_tiny_rr_synth-hbb.py')
 HBB_VARIANTS = ('none', 'mmdet', 'mmdet-filter', 'exact', 'ellipse',
                 'envelope')
 COCO_IOU_THRS = [round(0.5 + 0.05 * i, 2) for i in range(10)]
 UPRIGHT_SUFFIX = '_r000'
-
-
-def _load(rel: str, name: str):
-    import importlib.util
-    spec = importlib.util.spec_from_file_location(name, osp.join(ROOT, rel))
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
 
 
 def hbb_pipeline(name: str, pipe: List[dict]) -> List[dict]:
@@ -96,8 +88,8 @@ def write_pixel_labels(data_root: str, angles: Sequence[float]) -> str:
                                          write_dota_label_file)
     from rotaug.geometry import image_rotation
     from rotaug.transforms import Rotate
-    synth = _load('tools/data/synth_dota.py', 'rotaug_synth')
-    rules = _load('tools/benchmarks/hbox_rules.py', 'rotaug_hbox_rules')
+    synth = harness.load_tool('tools/data/synth_dota.py')
+    rules = harness.load_tool('tools/benchmarks/hbox_rules.py')
     meta = json.load(open(osp.join(data_root, 'meta.json')))
     dst = osp.join(data_root, 'test_rot', 'labelPix')
     stamp = osp.join(dst, 'stamp.json')

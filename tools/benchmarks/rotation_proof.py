@@ -27,6 +27,20 @@ non-finite losses per variant, as a table and as JSON (``--out``: written
 after every run, so that partial results survive; ``--resume`` skips the
 runs the file already holds).
 
+Real data (``--dataset ssdd``, ``proof_ssdd.py``): RBox-SSDD in
+``--data-root`` (``images/``, ``labelTxt/``), trained on all but every
+``--val-every``-th image and scored on those (or on ``--test-root``), as
+they are and turned to 8 angles, without and with the config's TTA::
+
+    python tools/benchmarks/rotation_proof.py --dataset ssdd \\
+        --data-root DIR --val-every 5 [--test-root DIR] \\
+        --detector obb|hbb [--variants ...] --iters N --seeds 0 1 \\
+        [--val-interval N] --out docs/results/ssdd_obb.json
+
+Results are written after every run and runs already in ``--out`` are
+skipped; a training cut short continues from its last checkpoint (every
+250 iterations) in ``--work-dir``.
+
 Horizontal variants (``--detector hbb``): ``none``, ``mmdet``,
 ``mmdet-filter``, ``exact``, ``ellipse``, ``envelope``; see
 ``proof_hbb.py``. They are scored with COCO-style mAP@[.5:.95], AP50 and
@@ -42,32 +56,25 @@ import os.path as osp
 import sys
 import time
 
+import harness
+
 HERE = osp.dirname(osp.abspath(__file__))
-ROOT = osp.dirname(osp.dirname(HERE))
+ROOT = harness.ROOT
 CONFIG = osp.join(ROOT, 'configs', 'demo',
                   'oriented-rcnn-le90_tiny_rr_synth.py')
 VARIANTS = ('none', 'mmrotate', 'rotaug', 'batch')
 
 
-def _load_tool(rel: str, name: str):
-    import importlib.util
-    spec = importlib.util.spec_from_file_location(name, osp.join(ROOT, rel))
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
-
-
 def _hbb():
-    return _load_tool('tools/benchmarks/proof_hbb.py', 'rotaug_proof_hbb')
+    return harness.load_tool('tools/benchmarks/proof_hbb.py')
+
+
+def _ssdd():
+    return harness.load_tool('tools/benchmarks/proof_ssdd.py')
 
 
 def _load_synth():
-    import importlib.util
-    spec = importlib.util.spec_from_file_location(
-        'rotaug_synth', osp.join(ROOT, 'tools', 'data', 'synth_dota.py'))
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
+    return harness.load_tool('tools/data/synth_dota.py')
 
 
 def write_rotated_test(data_root: str, angles) -> str:
@@ -123,20 +130,14 @@ def _oriented_variant(cfg, name: str) -> None:
     idx = next(i for i, t in enumerate(pipe)
                if t['type'] == 'rotaug.RandomRotate')
     ours = pipe[idx]
-    if name in ('none', 'batch'):
+    if name == 'none':
         pipe.pop(idx)
+    elif name == 'batch':
+        harness.to_batch_rotation(cfg)
     elif name == 'mmrotate':
         pipe[idx] = dict(type='mmrotate.RandomRotate', prob=ours['prob'],
                          angle_range=ours['angle_range'],
                          rect_obj_labels=ours['rect_obj_labels'])
-    if name == 'batch':
-        pre = cfg.model.data_preprocessor
-        pre.batch_augments = [
-            dict(type='rotaug.BatchRandomRotate', prob=ours['prob'],
-                 angle_range=ours['angle_range'],
-                 rect_obj_labels=ours['rect_obj_labels'],
-                 angle_version='le90')
-        ]
 
 
 def variant_config(name: str, data_root: str, work_dir: str, iters: int,
@@ -193,27 +194,15 @@ def run_variant(name, data_root, work_root, iters, device, seed=0,
                          device, seed, detector, angles, iou_thrs)
     init_default_scope(cfg.get('default_scope', 'rotaug'))
     runner = Runner.from_cfg(cfg)
-    times, data_times = [], []
-
-    from mmengine.hooks import Hook
-
-    class _Timer(Hook):
-        def after_train_iter(self, runner, batch_idx, data_batch=None,
-                             outputs=None):
-            hub = runner.message_hub
-            for key, dst in (('train/time', times),
-                             ('train/data_time', data_times)):
-                buf = hub.log_scalars.get(key)
-                if buf is not None:
-                    dst.append(float(buf.current()))
-
-    runner.register_hook(_Timer(), priority='LOWEST')
+    log = {}
+    runner.register_hook(harness.iter_times_hook(log), priority='LOWEST')
     t0 = time.time()
     runner.train()
     train_s = time.time() - t0
     t0 = time.time()
     metrics = runner.test()
     test_s = time.time() - t0
+    times, data_times = log['time'], log['data_time']
     skip = max(1, len(times) // 10)  # warm-up
     head = 'quad_rot/mAP' if detector == 'hbb' else 'dota/mAP'
     return dict(
@@ -356,8 +345,84 @@ def print_summary(results, detector: str, keys=None) -> None:
               f' | {nf} | {it:.2f} | {ds:.2f} |')
 
 
+def main_ssdd(a, p) -> None:
+    """``--dataset ssdd``: see ``proof_ssdd.py``."""
+    ssdd = _ssdd()
+    if not a.data_root:
+        p.error('--dataset ssdd needs --data-root (a folder with images/ '
+                'and labelTxt/: RBox-SSDD\'s training split)')
+    for sub in ('images', 'labelTxt'):
+        if not osp.isdir(osp.join(a.data_root, sub)):
+            p.error(f'{osp.join(a.data_root, sub)} does not exist: '
+                    '--data-root must hold images/ and labelTxt/ '
+                    '(tools/data/ssdd/README.md)')
+    known = ssdd.VARIANTS[a.detector]
+    a.variants = a.variants or list(known)
+    bad = [v for v in a.variants if v not in known]
+    if bad:
+        p.error(f'unknown ssdd {a.detector} variants {bad}: choose from '
+                f'{known}')
+    results = []
+    if a.out and osp.exists(a.out):
+        results = json.load(open(a.out))['results']
+    if a.summary:
+        print(ssdd.summary(results, a.detector, a.keys))
+        return
+    os.chdir(ROOT)
+    os.environ['CUDA_VISIBLE_DEVICES'] = '' if a.device == 'cpu' else \
+        os.environ.get('CUDA_VISIBLE_DEVICES', '')
+    import rotaug  # noqa: F401
+    from mmengine.config import Config
+    data_root = osp.abspath(a.data_root).rstrip('/') + '/'
+    if a.test_root:
+        eval_root, subset = osp.abspath(a.test_root).rstrip('/') + '/', None
+        turned = osp.join(a.work_dir, 'turned_test')
+    else:
+        eval_root, subset = data_root, 'val'
+        turned = osp.join(a.work_dir, f'turned_val{a.val_every}')
+    cfg = Config.fromfile(ssdd.config_path(a.detector))
+    ssdd.write_turned(cfg, eval_root, subset, a.val_every, turned)
+    info = dict(dataset='ssdd', data_root=data_root, eval_root=eval_root,
+                eval_subset=subset, val_every=a.val_every,
+                turned_angles=list(ssdd.ROT_ANGLES))
+    for seed in a.seeds:
+        for name in a.variants:
+            if any(r.get('dataset') == 'ssdd' and r['variant'] == name and
+                   r['seed'] == seed and r['iters'] == a.iters and
+                   r['detector'] == a.detector for r in results):
+                print(f'[proof] ssdd {a.detector} {name} (seed {seed}): in '
+                      f'{a.out}, skipped')
+                continue
+            print(f'[proof] ssdd {a.detector} {name} (seed {seed}): '
+                  f'{a.iters} iterations', flush=True)
+            results.append(ssdd.run_variant(
+                a.detector, name, seed, a.iters, data_root, a.val_every,
+                a.work_dir, eval_root, subset, turned,
+                a.val_interval if seed == a.seeds[0] else 0,
+                a.max_eval_images))
+            print(f"[proof] {json.dumps(results[-1]['metrics'])}",
+                  flush=True)
+            _save(a.out, results, **info)
+    print(ssdd.summary(results, a.detector, a.keys))
+
+
 def main(argv=None) -> None:
     p = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    p.add_argument('--dataset', default='synth', choices=('synth', 'ssdd'),
+                   help='synth: the synthetic DOTA-style data; ssdd: '
+                   'RBox-SSDD in --data-root (proof_ssdd.py)')
+    p.add_argument('--val-every', type=int, default=5,
+                   help='ssdd: every K-th image of --data-root by sorted '
+                   'name is the validation split, the others train')
+    p.add_argument('--test-root', default=None,
+                   help='ssdd: score on this folder (images/, labelTxt/) '
+                   'instead of the validation split')
+    p.add_argument('--max-eval-images', type=int, default=None,
+                   help='ssdd: score on the first N images of each split '
+                   'only (a smoke test, not a result)')
+    p.add_argument('--val-interval', type=int, default=0,
+                   help='ssdd: validate the first seed\'s runs every N '
+                   'iterations (the learning curve); 0: never')
     p.add_argument('--detector', default='obb', choices=('obb', 'hbb'),
                    help='obb: the demo Oriented R-CNN; hbb: the demo '
                    'horizontal Faster R-CNN')
@@ -398,6 +463,8 @@ def main(argv=None) -> None:
                    help='only print mean / std / range over seeds of the '
                    'runs in --out')
     a = p.parse_args(argv)
+    if a.dataset == 'ssdd':
+        return main_ssdd(a, p)
     if a.summary:
         if not a.out or not osp.exists(a.out):
             p.error('--summary needs an existing --out file')

@@ -25,6 +25,7 @@ import os.path as osp
 import sys
 import time
 
+import harness
 import numpy as np
 
 HERE = osp.dirname(osp.abspath(__file__))
@@ -219,8 +220,7 @@ def hbox_rule_table(data_root, angles=(15, 30, 45, 60, 75)):
     from rotaug.geometry import image_rotation
     from rotaug.models.tta_geometry import map_boxes
     from rotaug.evaluation import poly_iou_matrix
-    sys.path.insert(0, osp.join(ROOT, 'tools', 'data'))
-    from synth_dota import CLASSES
+    CLASSES = harness.load_tool('tools/data/synth_dota.py').CLASSES
     lab = osp.join(data_root, 'test', 'labelTxt')
     polys = []
     for f in sorted(os.listdir(lab)):
@@ -341,8 +341,8 @@ def rot8_root(data_root):
     """A data root whose ``test_rot`` holds the test split turned by the
     8 angles (its own folder: other benchmarks write ``test_rot`` with
     other angles under data/synth_dota)."""
-    sys.path.insert(0, HERE)
-    from rotation_proof import write_rotated_test
+    write_rotated_test = harness.load_tool(
+        'tools/benchmarks/rotation_proof.py').write_rotated_test
     root = osp.join(osp.dirname(osp.abspath(data_root.rstrip('/'))),
                     'synth_dota_tta_rot8')
     os.makedirs(root, exist_ok=True)

@@ -1,0 +1,138 @@
+"""rotation_proof.py --dataset ssdd (proof_ssdd.py, through harness.py):
+the variants' pipelines, the turned evaluation split, one tiny run end to
+end, resumed without training again."""
+import json
+import os
+import os.path as osp
+import sys
+
+import cv2
+import numpy as np
+import pytest
+
+sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
+from _load import REPO, harness, load_tool  # noqa: E402
+
+ssdd = load_tool('benchmarks/proof_ssdd.py')
+proof = load_tool('benchmarks/rotation_proof.py')
+
+
+def _folder(root, n=5, size=(80, 96)):
+    """``n`` images with two ships each (one clean, one crossing the
+    right border) in DOTA layout."""
+    rng = np.random.default_rng(0)
+    for sub in ('images', 'labelTxt'):
+        os.makedirs(osp.join(root, sub), exist_ok=True)
+    for i in range(n):
+        cv2.imwrite(osp.join(root, 'images', f'{i:06d}.png'),
+                    rng.integers(0, 255, size + (3, ), dtype=np.uint8))
+        with open(osp.join(root, 'labelTxt', f'{i:06d}.txt'), 'w') as f:
+            f.write('10 10 40 14 38 30 8 26 ship 0\n'
+                    '80 40 110 40 110 56 80 56 ship 0\n')
+    return str(root) + '/'
+
+
+def _types(pipe):
+    return [t['type'] for t in pipe]
+
+
+@pytest.mark.parametrize('detector', ['obb', 'hbb'])
+def test_variants_change_only_the_rotation(detector):
+    from mmengine.config import Config
+    cfg = Config.fromfile(ssdd.config_path(detector))
+    pipe = cfg.train_dataloader.dataset.pipeline
+    base = _types(pipe)
+    none = ssdd.train_pipeline(detector, 'none', pipe)
+    assert 'rotaug.RandomRotate' not in _types(none)
+    assert ssdd.train_pipeline(detector, 'rotaug', pipe) == [
+        dict(t) for t in pipe]
+    other = 'mmrotate' if detector == 'obb' else 'mmdet-filter'
+    theirs = _types(ssdd.train_pipeline(detector, other, pipe))
+    if detector == 'obb':
+        assert theirs == [t.replace('rotaug.RandomRotate',
+                                    'mmrotate.RandomRotate') for t in base]
+    else:
+        assert 'mmdet.Rotate' in theirs and 'mmdet.FilterAnnotations' in \
+            theirs and 'rotaug.RandomRotate' not in theirs
+    with pytest.raises(ValueError, match='unknown'):
+        ssdd.train_pipeline(detector, 'batch', pipe)
+    assert _types(pipe) == base  # the config's own list is untouched
+
+
+def test_turned_split_turns_images_and_labels_together(tmp_path):
+    from mmengine.config import Config
+
+    from rotaug.datasets.dota_io import parse_dota_label_file
+    from rotaug.geometry import image_rotation
+    root = _folder(tmp_path / 'src')
+    cfg = Config.fromfile(ssdd.OBB_CONFIG)
+    dst = str(tmp_path / 'rot')
+    ssdd.write_turned(cfg, root, 'val', 5, dst, angles=(0, 90, 45))
+    # the validation split of 5 images is the fifth: 000004
+    assert sorted(os.listdir(osp.join(dst, 'images'))) == [
+        '000004_r000.png', '000004_r045.png', '000004_r090.png']
+    src = cv2.imread(osp.join(root, 'images', '000004.png'))
+    turned = cv2.imread(osp.join(dst, 'images', '000004_r090.png'))
+    assert turned.shape[:2] == src.shape[1::-1]
+    objs, _ = parse_dota_label_file(
+        osp.join(dst, 'labelTxt', '000004_r090.txt'), ('ship', ))
+    matrix, _ = image_rotation(96, 80, 90, True)
+    first = np.array([10, 10, 40, 14, 38, 30, 8, 26.]).reshape(4, 2)
+    want = first @ matrix[:2, :2].T + matrix[:2, 2]
+    got = objs[0]['poly'].reshape(4, 2)
+    # the same corners, whatever vertex the writer starts from
+    assert min(np.abs(np.roll(got, k, 0) - want).max()
+               for k in range(4)) < 1e-2
+    # the ship crossing the border is cut to its visible part
+    objs0, _ = parse_dota_label_file(
+        osp.join(dst, 'labelTxt', '000004_r000.txt'), ('ship', ))
+    assert objs0[1]['poly'].reshape(4, 2)[:, 0].max() <= 96 + 1e-3
+    stamp = osp.getmtime(osp.join(dst, 'stamp.json'))
+    ssdd.write_turned(cfg, root, 'val', 5, dst, angles=(0, 90, 45))
+    assert osp.getmtime(osp.join(dst, 'stamp.json')) == stamp  # reused
+
+
+def test_tta_views_follow_the_configs_tta_pipeline():
+    from mmengine.config import Config
+    cfg = Config.fromfile(ssdd.HBB_CONFIG)
+    views = harness.tta_view_pipelines(cfg)
+    assert len(views) == 4
+    angles = [next(t.rotate_angle for t in v.transforms
+                   if type(t).__name__ == 'Rotate') for v in views]
+    assert angles == [0, 90, 180, 270]
+
+
+def test_one_tiny_run_end_to_end_then_resumed(tmp_path, monkeypatch):
+    root = _folder(tmp_path / 'data', n=10)
+    out = str(tmp_path / 'ssdd.json')
+    work = str(tmp_path / 'work')
+    args = ['--dataset', 'ssdd', '--data-root', root, '--val-every', '5',
+            '--detector', 'obb', '--variants', 'rotaug', '--iters', '2',
+            '--seeds', '0', '--work-dir', work, '--out', out,
+            '--max-eval-images', '2', '--device', 'cpu']
+    proof.main(args)
+    res = json.load(open(out))
+    assert res['dataset'] == 'ssdd' and res['eval_subset'] == 'val'
+    (rec, ) = res['results']
+    assert (rec['detector'], rec['variant'], rec['iters']) == ('obb',
+                                                               'rotaug', 2)
+    m = rec['metrics']
+    for split in ('up', 'rot', 'tta_up', 'tta_rot'):
+        for key in ('voc07/AP50', 'coco/mAP', 'coco/AP75'):
+            assert 0.0 <= m[f'{split}_{key}'] <= 1.0
+    assert rec['nonfinite'] == 0 and rec['max_eval_images'] == 2
+    tag = ssdd.run_tag('obb', 'rotaug', 0, 2)
+    stats = json.load(open(osp.join(work, tag, 'train_stats.json')))
+    assert stats['processes'] == 1
+    # the same command again: the run is in --out, nothing trains
+    proof.main(args)
+    assert json.load(open(out))['results'] == res['results']
+    # the record gone but the checkpoint kept: scored again, not trained
+    os.remove(out)
+    proof.main(args)
+    stats = json.load(open(osp.join(work, tag, 'train_stats.json')))
+    assert stats['processes'] == 1
+    again = json.load(open(out))['results'][0]['metrics']
+    scores = [k for k in m if not k.endswith('_s') and '_s_' not in k]
+    assert len(scores) >= 12
+    assert {k: again[k] for k in scores} == {k: m[k] for k in scores}

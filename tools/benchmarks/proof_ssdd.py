@@ -1,0 +1,322 @@
+"""The real-data side of ``rotation_proof.py --dataset ssdd``: RBox-SSDD
+(SAR ships), trained on the training folder less a validation split and
+scored on that split (or on ``--test-root``), as it is and turned to 8
+angles, each model without and with its config's rotation TTA.
+
+Variants (everything shared but the rotation):
+
+* oriented (the demo Oriented R-CNN, ``configs/demo/oriented-rcnn-le90_tiny_rr_ssdd.py``):
+  ``none``; ``mmrotate`` (MMRotate 1.x ``RandomRotate``, the config's
+  arguments); ``rotaug`` (the config as it stands);
+* horizontal (the demo Faster R-CNN, ``configs/demo/faster-rcnn_tiny_rr_ssdd-hbb.py``):
+  ``none``; ``mmdet-filter`` (MMDetection's ``Rotate`` then
+  ``FilterAnnotations``); ``rotaug`` (the config: the quadrilaterals
+  turned exactly, then their tight horizontal boxes).
+
+Metrics (``rotaug.DOTAMetric`` on whole images, ship class): ``voc07``:
+VOC07 11-point AP50 (the SSDD papers' figure); ``coco``: area under the
+precision-recall curve at IoU 0.5:0.95 (``coco/mAP``), with ``coco/AP50``
+and ``coco/AP75``. Prefixes: ``up_`` the split as it is, ``rot_`` the
+split turned by 0, 45, ..., 315 degrees (``rotaug.Rotate(expand=True)``,
+labels turned exactly); ``tta_`` the same with the config's TTA (four
+quarter turns fused by ``rotaug.RotatedTTAModel``). The view at 0 degrees
+is the model without TTA: each image is predicted once per view.
+"""
+import copy
+import json
+import os
+import os.path as osp
+from typing import Dict, List, Optional, Sequence
+
+import harness
+
+ROOT = harness.ROOT
+OBB_CONFIG = osp.join(ROOT, 'configs', 'demo',
+                      'oriented-rcnn-le90_tiny_rr_ssdd.py')
+HBB_CONFIG = osp.join(ROOT, 'configs', 'demo',
+                      'faster-rcnn_tiny_rr_ssdd-hbb.py')
+VARIANTS = {'obb': ('none', 'mmrotate', 'rotaug'),
+            'hbb': ('none', 'mmdet-filter', 'rotaug')}
+ROT_ANGLES = tuple(range(0, 360, 45))
+COCO_IOU_THRS = [round(0.5 + 0.05 * i, 2) for i in range(10)]
+METRICS = dict(voc07=dict(iou_thrs=0.5, use_07_metric=True),
+               coco=dict(iou_thrs=COCO_IOU_THRS, use_07_metric=False))
+HEADLINE = ('up_voc07/AP50', 'up_coco/mAP', 'up_coco/AP75',
+            'rot_voc07/AP50', 'rot_coco/mAP', 'rot_coco/AP75')
+
+
+def config_path(detector: str) -> str:
+    return HBB_CONFIG if detector == 'hbb' else OBB_CONFIG
+
+
+def train_pipeline(detector: str, name: str, pipe: List[dict]) -> List[dict]:
+    """The training pipeline of variant ``name`` from the config's."""
+    if name not in VARIANTS[detector]:
+        raise ValueError(f'unknown {detector} variant {name!r} for SSDD: '
+                         f'choose from {VARIANTS[detector]}')
+    if detector == 'hbb':
+        hbb = harness.load_tool('tools/benchmarks/proof_hbb.py')
+        return hbb.hbb_pipeline('exact' if name == 'rotaug' else name, pipe)
+    pipe = [dict(t) for t in pipe]
+    idx = next(i for i, t in enumerate(pipe)
+               if t['type'] == 'rotaug.RandomRotate')
+    ours = pipe[idx]
+    if name == 'none':
+        pipe.pop(idx)
+    elif name == 'mmrotate':
+        pipe[idx] = dict(type='mmrotate.RandomRotate', prob=ours['prob'],
+                         angle_range=ours['angle_range'],
+                         rect_obj_labels=ours['rect_obj_labels'])
+    return pipe
+
+
+def eval_dataset(cfg, root: str, subset: Optional[str], val_every: int,
+                 max_images: Optional[int] = None) -> dict:
+    """The test dataset config on ``root`` (``images/``, ``labelTxt/``);
+    its first ``max_images`` only, when given (a smoke test)."""
+    ds = copy.deepcopy(cfg.test_dataloader.dataset)
+    ds.update(data_root=root, ann_file='labelTxt/',
+              data_prefix=dict(img_path='images/'), subset=subset,
+              val_every=val_every, test_mode=True)
+    if max_images:
+        ds['indices'] = int(max_images)
+    return ds
+
+
+def write_turned(cfg, root: str, subset: Optional[str], val_every: int,
+                 dst: str, angles: Sequence[float] = ROT_ANGLES) -> str:
+    """``dst/{images,labelTxt}``: every image of the evaluation split
+    turned by each angle (``rotaug.Rotate(expand=True)``), its
+    quadrilaterals turned exactly with it (objects cut by the turn follow
+    the policy: kept, flagged difficult, or dropped). Written once; a
+    stamp records the source and the angles."""
+    import cv2
+    import numpy as np
+    from mmrotate.structures.bbox import QuadriBoxes
+
+    from rotaug.datasets.dota_io import write_dota_label_file
+    from rotaug.registry import DATASETS
+    from rotaug.transforms import Rotate
+    stamp_path = osp.join(dst, 'stamp.json')
+    stamp = dict(root=osp.abspath(root), subset=subset, val_every=val_every,
+                 angles=[float(a) for a in angles])
+    if osp.exists(stamp_path) and json.load(open(stamp_path)) == stamp:
+        return dst
+    ds_cfg = eval_dataset(cfg, root, subset, val_every)
+    ds_cfg['pipeline'] = []
+    dataset = DATASETS.build(ds_cfg)
+    classes = dataset.metainfo['classes']
+    for sub in ('images', 'labelTxt'):
+        os.makedirs(osp.join(dst, sub), exist_ok=True)
+    for i in range(len(dataset)):
+        info = dataset.get_data_info(i)
+        img = cv2.imread(info['img_path'], cv2.IMREAD_COLOR)
+        if img is None:
+            raise ValueError(f"{info['img_path']}: not a readable image")
+        inst = info['instances']
+        polys = np.array([o['bbox'] for o in inst],
+                         np.float32).reshape(-1, 8)
+        labels = np.array([o['bbox_label'] for o in inst], np.int64)
+        ign = np.array([o['ignore_flag'] for o in inst], bool)
+        for angle in angles:
+            out = Rotate(rotate_angle=angle, expand=True)(dict(
+                img=img.copy(), img_shape=img.shape[:2],
+                gt_bboxes=QuadriBoxes(polys.copy()),
+                gt_bboxes_labels=labels.copy(), gt_ignore_flags=ign.copy()))
+            rid = f"{info['img_id']}_r{int(angle):03d}"
+            # lossless, so the turned pixels are exactly the turn's
+            cv2.imwrite(osp.join(dst, 'images', rid + '.png'), out['img'])
+            write_dota_label_file(
+                osp.join(dst, 'labelTxt', rid + '.txt'),
+                [dict(poly=p, label=l, difficult=int(f)) for p, l, f in zip(
+                    out['gt_bboxes'].tensor.numpy(),
+                    out['gt_bboxes_labels'], out['gt_ignore_flags'])],
+                classes=classes)
+    json.dump(stamp, open(stamp_path, 'w'))
+    return dst
+
+
+def score_model(cfg, checkpoint: str, eval_root: str,
+                subset: Optional[str], val_every: int, turned_root: str,
+                splits: Sequence[str] = ('up', 'rot'),
+                max_images: Optional[int] = None) -> Dict[str, float]:
+    """Every metric of the module doc for one trained model; also the
+    seconds per image of one view and of the TTA merge."""
+    import time
+    model = harness.build_model(cfg, checkpoint)
+    roots = dict(up=(eval_root, subset), rot=(turned_root, None))
+    out = {}
+    for split in splits:
+        root, sub = roots[split]
+        classes, preds, secs = harness.predict_views(
+            cfg, model, eval_dataset(cfg, root, sub, val_every, max_images),
+            tag=f'ssdd {split}')
+        plain = preds[0]  # the view turned by 0 degrees: no TTA
+        t0 = time.perf_counter()
+        merged = harness.merge_views(cfg, model, preds)
+        merge_s = (time.perf_counter() - t0) / max(len(plain), 1)
+        for tag, samples in ((split, plain), (f'tta_{split}', merged)):
+            res = harness.score(classes, samples, METRICS)
+            out.update({f'{tag}_{k}': v for k, v in res.items()})
+        out[f'{split}_s_per_view'] = float(sum(secs) / len(secs))
+        out[f'{split}_merge_s'] = merge_s
+    return out
+
+
+def variant_config(detector: str, name: str, data_root: str,
+                   val_every: int, work_dir: str, iters: int, seed: int,
+                   val_interval: int = 0, ckpt_interval: int = 250):
+    """The config of one run: the demo config of ``detector`` with
+    variant ``name``'s rotation, trained ``iters`` iterations on
+    ``data_root`` less its validation split (the schedule's steps scaled
+    to ``iters``), a checkpoint every ``ckpt_interval`` iterations
+    (``resume``: a run cut short continues from its last one), validated
+    every ``val_interval`` iterations (VOC07 AP50 on the validation split;
+    0: never)."""
+    from mmengine.config import Config
+    cfg = Config.fromfile(config_path(detector))
+    cfg.work_dir = work_dir
+    cfg.resume = True
+    ds = cfg.train_dataloader.dataset
+    folder = dict(data_root=data_root, ann_file='labelTxt/',
+                  data_prefix=dict(img_path='images/'), val_every=val_every)
+    ds.update(folder, subset='train')
+    ds.pipeline = train_pipeline(detector, name, ds.pipeline)
+    for key in ('val_dataloader', 'test_dataloader'):
+        cfg[key].dataset.update(folder, subset='val')
+    # count every non-finite step, never stop on them
+    cfg.optim_wrapper.max_consecutive = iters + 1
+    cfg.train_cfg.max_iters = iters
+    if val_interval:
+        cfg.train_cfg.val_interval = val_interval
+    else:
+        cfg.train_cfg.val_interval = iters + 1
+        cfg.val_dataloader = cfg.val_cfg = cfg.val_evaluator = None
+    cfg.default_hooks.checkpoint.interval = min(ckpt_interval, iters)
+    cfg.default_hooks.checkpoint.max_keep_ckpts = 1
+    cfg.default_hooks.logger.interval = max(1, min(50, iters // 5))
+    for sch in cfg.param_scheduler:
+        if sch.type == 'MultiStepLR':
+            sch.end = iters
+            sch.milestones = [int(iters * 0.75)]
+        if sch.type == 'LinearLR':
+            sch.end = min(sch.end, max(1, iters // 4))
+    cfg.randomness = dict(seed=seed)
+    cfg.env_cfg.cudnn_benchmark = False
+    return cfg
+
+
+def val_curve_hook(path: str):
+    """A hook appending ``{iter: metrics}`` of every validation to the
+    JSON file ``path`` (kept across resumed processes)."""
+    from mmengine.hooks import Hook
+
+    class ValCurve(Hook):
+        priority = 'LOWEST'
+
+        def after_val_epoch(self, runner, metrics=None):
+            curve = json.load(open(path)) if osp.exists(path) else {}
+            curve[str(runner.iter)] = {k: float(v)
+                                       for k, v in (metrics or {}).items()}
+            with open(path, 'w') as f:
+                json.dump(curve, f, indent=1)
+
+    return ValCurve()
+
+
+def run_tag(detector: str, name: str, seed: int, iters: int) -> str:
+    return f'ssdd_{detector}_{name}_seed{seed}_it{iters}'
+
+
+def run_variant(detector: str, name: str, seed: int, iters: int,
+                data_root: str, val_every: int, work_root: str,
+                eval_root: str, eval_subset: Optional[str],
+                turned_root: str, val_interval: int = 0,
+                max_eval_images: Optional[int] = None) -> dict:
+    """Train one variant (or continue its cut run), then score its final
+    checkpoint on every split, without and with TTA."""
+    import time
+
+    import numpy as np
+    from mmengine.registry import init_default_scope
+    from mmengine.runner import Runner
+    tag = run_tag(detector, name, seed, iters)
+    work_dir = osp.join(work_root, tag)
+    cfg = variant_config(detector, name, data_root, val_every, work_dir,
+                         iters, seed, val_interval)
+    ckpt = osp.join(work_dir, f'iter_{iters}.pth')
+    record = dict(dataset='ssdd', detector=detector, variant=name,
+                  seed=seed, iters=iters, val_every=val_every)
+    stats_path = osp.join(work_dir, 'train_stats.json')
+    if not osp.exists(ckpt):
+        init_default_scope(cfg.get('default_scope', 'rotaug'))
+        runner = Runner.from_cfg(cfg)
+        log = {}
+        runner.register_hook(harness.iter_times_hook(log))
+        runner.register_hook(val_curve_hook(
+            osp.join(work_dir, 'val_curve.json')))
+        start = runner.iter
+        t0 = time.time()
+        runner.train()
+        stats = json.load(open(stats_path)) if osp.exists(stats_path) \
+            else dict(train_s=0.0, iters_timed=0, time_sum=0.0,
+                      data_time_sum=0.0, nonfinite=0, processes=0)
+        skip = min(10, max(0, len(log['time']) - 1))
+        stats['train_s'] += time.time() - t0
+        stats['iters_timed'] += len(log['time'][skip:])
+        stats['time_sum'] += float(np.sum(log['time'][skip:]))
+        stats['data_time_sum'] += float(np.sum(log['data_time'][skip:]))
+        # the count restarts with each process (resumed runs add up)
+        stats['nonfinite'] += int(runner.message_hub.get_info(
+            'train/nonfinite_losses') or 0)
+        stats['processes'] += 1
+        stats['resumed_at'] = stats.get('resumed_at', []) + [start]
+        json.dump(stats, open(stats_path, 'w'), indent=1)
+        del runner
+    stats = json.load(open(stats_path))
+    n = max(stats['iters_timed'], 1)
+    record.update(train_s=stats['train_s'], iter_s=stats['time_sum'] / n,
+                  data_s=stats['data_time_sum'] / n,
+                  nonfinite=stats['nonfinite'],
+                  resumed_at=stats.get('resumed_at', []))
+    curve_path = osp.join(work_dir, 'val_curve.json')
+    if osp.exists(curve_path):
+        record['val_curve'] = json.load(open(curve_path))
+    t0 = time.time()
+    record['metrics'] = score_model(cfg, ckpt, eval_root, eval_subset,
+                                    val_every, turned_root,
+                                    max_images=max_eval_images)
+    if max_eval_images:
+        record['max_eval_images'] = max_eval_images
+    record['test_s'] = time.time() - t0
+    return record
+
+
+def summary(results: List[dict], detector: str,
+            keys: Sequence[str] = None) -> str:
+    """Markdown: mean ± sd (range) over seeds per variant, then per seed."""
+    import numpy as np
+    keys = keys or HEADLINE + tuple(f'tta_{k}' for k in HEADLINE)
+    rows = [r for r in results if r.get('dataset') == 'ssdd'
+            and r['detector'] == detector]
+    lines = ['| variant | iterations | seeds | ' + ' | '.join(keys) +
+             ' | non-finite steps |', '|---' * (len(keys) + 4) + '|']
+    groups: Dict[tuple, list] = {}
+    for r in rows:
+        groups.setdefault((r['variant'], r['iters']), []).append(r)
+    for (name, iters), rs in groups.items():
+        cells = []
+        for k in keys:
+            v = np.array([r['metrics'].get(k, np.nan) for r in rs])
+            v = v[~np.isnan(v)]
+            cells.append('-' if not len(v) else
+                         f'{v.mean():.3f} ± {v.std():.3f}')
+        lines.append(f'| {name} | {iters} | '
+                     + ','.join(str(r['seed']) for r in rs) + ' | '
+                     + ' | '.join(cells) + ' | '
+                     + '/'.join(str(r['nonfinite']) for r in rs) + ' |')
+    for r in rows:
+        lines.append(f"| {r['variant']} | {r['iters']} | {r['seed']} | "
+                     + ' | '.join(f"{r['metrics'].get(k, float('nan')):.3f}"
+                                  for k in keys) + f" | {r['nonfinite']} |")
+    return '\n'.join(lines)
