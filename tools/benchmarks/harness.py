@@ -12,6 +12,8 @@ is on ``sys.path`` when run); everything else loads it by path once::
 import copy
 import importlib.util
 import inspect
+import json
+import os
 import os.path as osp
 import sys
 import time
@@ -40,6 +42,23 @@ def load_tool(rel_path: str):
         del sys.modules[name]
         raise
     return mod
+
+
+def read_json(path: str, default=None):
+    """The JSON file ``path``, or ``default`` when it does not exist."""
+    if not osp.exists(path):
+        return default
+    with open(path) as f:
+        return json.load(f)
+
+
+def write_json(path: str, data) -> None:
+    """Write ``data`` to ``path`` atomically (a cut run leaves the old
+    file, never half a file)."""
+    tmp = path + '.tmp'
+    with open(tmp, 'w') as f:
+        json.dump(data, f, indent=1)
+    os.replace(tmp, path)
 
 
 def iter_times_hook(log: Dict[str, list]):
@@ -185,7 +204,8 @@ def score(classes, samples, metrics: Dict[str, dict]) -> Dict[str, float]:
     from mmengine.logging import MMLogger
 
     from rotaug.evaluation import DOTAMetric
-    MMLogger.get_instance('rotaug_harness', log_level='WARNING')
+    if not MMLogger.check_instance_created('rotaug_harness'):
+        MMLogger.get_instance('rotaug_harness', log_level='WARNING')
     out = {}
     for prefix, kwargs in metrics.items():
         metric = DOTAMetric(**kwargs)

@@ -23,7 +23,6 @@ quarter turns fused by ``rotaug.RotatedTTAModel``). The view at 0 degrees
 is the model without TTA: each image is predicted once per view.
 """
 import copy
-import json
 import os
 import os.path as osp
 from typing import Dict, List, Optional, Sequence
@@ -100,7 +99,7 @@ def write_turned(cfg, root: str, subset: Optional[str], val_every: int,
     stamp_path = osp.join(dst, 'stamp.json')
     stamp = dict(root=osp.abspath(root), subset=subset, val_every=val_every,
                  angles=[float(a) for a in angles])
-    if osp.exists(stamp_path) and json.load(open(stamp_path)) == stamp:
+    if harness.read_json(stamp_path) == stamp:
         return dst
     ds_cfg = eval_dataset(cfg, root, subset, val_every)
     ds_cfg['pipeline'] = []
@@ -132,7 +131,7 @@ def write_turned(cfg, root: str, subset: Optional[str], val_every: int,
                     out['gt_bboxes'].tensor.numpy(),
                     out['gt_bboxes_labels'], out['gt_ignore_flags'])],
                 classes=classes)
-    json.dump(stamp, open(stamp_path, 'w'))
+    harness.write_json(stamp_path, stamp)
     return dst
 
 
@@ -215,11 +214,10 @@ def val_curve_hook(path: str):
         priority = 'LOWEST'
 
         def after_val_epoch(self, runner, metrics=None):
-            curve = json.load(open(path)) if osp.exists(path) else {}
+            curve = harness.read_json(path, {})
             curve[str(runner.iter)] = {k: float(v)
                                        for k, v in (metrics or {}).items()}
-            with open(path, 'w') as f:
-                json.dump(curve, f, indent=1)
+            harness.write_json(path, curve)
 
     return ValCurve()
 
@@ -258,9 +256,9 @@ def run_variant(detector: str, name: str, seed: int, iters: int,
         start = runner.iter
         t0 = time.time()
         runner.train()
-        stats = json.load(open(stats_path)) if osp.exists(stats_path) \
-            else dict(train_s=0.0, iters_timed=0, time_sum=0.0,
-                      data_time_sum=0.0, nonfinite=0, processes=0)
+        stats = harness.read_json(stats_path) or dict(
+            train_s=0.0, iters_timed=0, time_sum=0.0, data_time_sum=0.0,
+            nonfinite=0, processes=0)
         skip = min(10, max(0, len(log['time']) - 1))
         stats['train_s'] += time.time() - t0
         stats['iters_timed'] += len(log['time'][skip:])
@@ -271,17 +269,17 @@ def run_variant(detector: str, name: str, seed: int, iters: int,
             'train/nonfinite_losses') or 0)
         stats['processes'] += 1
         stats['resumed_at'] = stats.get('resumed_at', []) + [start]
-        json.dump(stats, open(stats_path, 'w'), indent=1)
+        harness.write_json(stats_path, stats)
         del runner
-    stats = json.load(open(stats_path))
+    stats = harness.read_json(stats_path)
     n = max(stats['iters_timed'], 1)
     record.update(train_s=stats['train_s'], iter_s=stats['time_sum'] / n,
                   data_s=stats['data_time_sum'] / n,
                   nonfinite=stats['nonfinite'],
                   resumed_at=stats.get('resumed_at', []))
-    curve_path = osp.join(work_dir, 'val_curve.json')
-    if osp.exists(curve_path):
-        record['val_curve'] = json.load(open(curve_path))
+    curve = harness.read_json(osp.join(work_dir, 'val_curve.json'))
+    if curve:
+        record['val_curve'] = curve
     t0 = time.time()
     record['metrics'] = score_model(cfg, ckpt, eval_root, eval_subset,
                                     val_every, turned_root,

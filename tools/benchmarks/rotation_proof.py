@@ -362,9 +362,8 @@ def main_ssdd(a, p) -> None:
     if bad:
         p.error(f'unknown ssdd {a.detector} variants {bad}: choose from '
                 f'{known}')
-    results = []
-    if a.out and osp.exists(a.out):
-        results = json.load(open(a.out))['results']
+    results = (harness.read_json(a.out) or {}).get('results', []) \
+        if a.out else []
     if a.summary:
         print(ssdd.summary(results, a.detector, a.keys))
         return
