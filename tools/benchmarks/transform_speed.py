@@ -4,7 +4,9 @@
     python tools/benchmarks/transform_speed.py [--size 1024] [--objects 200]
         [--decode] [--floor]
 
-Prints ms per image and the ratio of each to the bare warp (the anchor).
+Prints ms per image and the ratio of each to the bare warp (the anchor):
+the median of the calls and their minimum (the least disturbed call: on
+a machine that something else loads, the minima move least).
 ``--decode`` puts each row in the context of a loading pipeline: every call
 first decodes the image from PNG bytes held in memory (what
 ``LoadImageFromFile`` does for DOTA's PNGs, less the disk), so the ratios
@@ -13,7 +15,9 @@ The second row is rotaug's pixel path alone
 (``rotaug.geometry.image.warp_image``: the bare warp, except for turns that
 send pixels to pixels, which move whole pixels): what separates a rotaug
 row from it is the box path.
-``--floor`` adds a row that is not a transform but a yardstick: the least a
+``--floor`` adds two yardsticks. The rbox transform on the annotations
+alone (no image: the box path by itself, on caches the warp has not
+flushed). And a row that is not a transform: the least a
 numpy box path can do after rotaug's pixel path (turn the rbox centres
 with the core's :func:`apply_matrix`, add the angle, :func:`regularize_rboxes`, keep by
 centre, index the fields, wrap the result in ``RotatedBoxes``): no
@@ -139,6 +143,15 @@ def main():
         rows.insert(2, ('numpy floor rbox (no clipping)', floor,
                         lambda: (results(RotatedBoxes(
                             torch.from_numpy(rb.copy()))), )))
+
+        def boxes_only(boxes):
+            res = results(boxes)
+            del res['img']  # img_shape stays: only the annotations turn
+            return res
+
+        rows.insert(4, ('rotaug.Rotate rbox, no image', ours_r,
+                        lambda: (boxes_only(RotatedBoxes(
+                            torch.from_numpy(rb.copy()))), )))
     if args.decode:
         png = cv2.imencode('.png', img)[1]
 
@@ -146,7 +159,8 @@ def main():
             def run(res):
                 pixels = cv2.imdecode(png, cv2.IMREAD_COLOR)
                 if isinstance(res, dict):
-                    res['img'] = pixels
+                    if 'img' in res:  # not the annotations-only row
+                        res['img'] = pixels
                     return fn(res)
                 return fn(pixels)
             return run
@@ -162,13 +176,16 @@ def main():
         for name, fn, make in rows:
             res[name].append(timeit(fn, make, 1))
     anchor = float(np.median(res[rows[0][0]]))
+    anchor_min = float(np.min(res[rows[0][0]]))
     print(f'{size}x{size} image, {len(rb)} objects, angle {angle}, '
-          f'1 thread, median ms per image')
+          f'1 thread, ms per image (median and minimum of {args.repeat})')
     width = max(len(name) for name, _, _ in rows) + 1
-    print(f'{"":{width}s} {"ms":>8s} {"x anchor":>9s}')
+    print(f'{"":{width}s} {"ms":>8s} {"x anchor":>9s} {"min ms":>8s} '
+          f'{"x anchor":>9s}')
     for name, _, _ in rows:
-        ms = float(np.median(res[name]))
-        print(f'{name:{width}s} {ms:8.2f} {ms / anchor:9.2f}')
+        ms, lo = float(np.median(res[name])), float(np.min(res[name]))
+        print(f'{name:{width}s} {ms:8.2f} {ms / anchor:9.2f} {lo:8.2f} '
+              f'{lo / anchor_min:9.2f}')
 
 
 if __name__ == '__main__':
