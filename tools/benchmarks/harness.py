@@ -61,6 +61,22 @@ def write_json(path: str, data) -> None:
     os.replace(tmp, path)
 
 
+def git_commit() -> str:
+    """The checkout's commit (``+dirty`` when tracked files changed), so
+    that a result says which code produced it; '' outside git."""
+    import subprocess
+    try:
+        head = subprocess.run(['git', 'rev-parse', '--short=12', 'HEAD'],
+                              cwd=ROOT, capture_output=True, text=True,
+                              check=True).stdout.strip()
+        dirty = subprocess.run(['git', 'status', '--porcelain', '-uno'],
+                               cwd=ROOT, capture_output=True, text=True,
+                               check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return ''
+    return head + ('+dirty' if dirty else '')
+
+
 def iter_times_hook(log: Dict[str, list]):
     """An mmengine hook appending, after every training iteration, the
     iteration's ``time`` and ``data_time`` (seconds) and whether all of its

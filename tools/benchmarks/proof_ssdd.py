@@ -244,7 +244,8 @@ def run_variant(detector: str, name: str, seed: int, iters: int,
                          iters, seed, val_interval)
     ckpt = osp.join(work_dir, f'iter_{iters}.pth')
     record = dict(dataset='ssdd', detector=detector, variant=name,
-                  seed=seed, iters=iters, val_every=val_every)
+                  seed=seed, iters=iters, val_every=val_every,
+                  commit=harness.git_commit())
     stats_path = osp.join(work_dir, 'train_stats.json')
     if not osp.exists(ckpt):
         init_default_scope(cfg.get('default_scope', 'rotaug'))
