@@ -219,6 +219,32 @@ def check_iou(rng, n: int, m: int, device: str) -> List[dict]:
     return out
 
 
+def check_exact_iou(rng, n: int, m: int, device: str) -> List[dict]:
+    """rotaug's exact ``box_ious`` (float64, one implementation for numpy
+    and torch): torch on the device against numpy, every pair and aligned,
+    and against the float64 polygon reference; the tensor stays on the
+    device (no host round trip)."""
+    import torch
+
+    from rotaug.geometry import box_ious
+    b1 = make_rboxes(rng, n, 400.0)
+    b2 = make_rboxes(rng, m, 400.0)
+    out = []
+    for aligned, (x, y) in ((False, (b1, b2)), (True, (b1[:m], b2))):
+        tag = 'rotaug box_ious' + (' aligned' if aligned else '')
+        ref = box_ious(x, y, 'rbox', aligned=aligned)
+        tx, ty = (torch.tensor(v, dtype=torch.float64, device=device)
+                  for v in (x, y))
+        got = box_ious(tx, ty, 'rbox', aligned=aligned)
+        out.append(dict(check=f'{tag}: stays on {device}',
+                        passed=got.device.type == torch.device(device).type))
+        out.append(compare_values(f'{tag}: {device} torch vs numpy',
+                                  got.cpu().numpy(), ref, 1e-9))
+        out.append(compare_values(f'{tag}: numpy vs f64 polygons', ref,
+                                  iou_reference(x, y, aligned), 1e-9))
+    return out
+
+
 def check_nms(rng, n: int, device: str, thr: float = 0.1) -> List[dict]:
     """``nms_rotated`` at the configs' IoU 0.1: kept indices on the device
     against the CPU (f32 and f64)."""
@@ -267,6 +293,8 @@ def cmd_ops(a) -> dict:
                                                           128)
     checks = []
     for op, fn in (('box_iou_rotated', lambda: check_iou(rng, n, m, a.device)),
+                   ('rotaug box_ious',
+                    lambda: check_exact_iou(rng, n, m, a.device)),
                    ('nms_rotated', lambda: check_nms(rng, 4 * n, a.device)),
                    ('RoIAlignRotated',
                     lambda: check_roi_align(rng, k, c, s, a.device))):
