@@ -56,17 +56,8 @@ def train_pipeline(detector: str, name: str, pipe: List[dict]) -> List[dict]:
     if detector == 'hbb':
         hbb = harness.load_tool('tools/benchmarks/proof_hbb.py')
         return hbb.hbb_pipeline('exact' if name == 'rotaug' else name, pipe)
-    pipe = [dict(t) for t in pipe]
-    idx = next(i for i, t in enumerate(pipe)
-               if t['type'] == 'rotaug.RandomRotate')
-    ours = pipe[idx]
-    if name == 'none':
-        pipe.pop(idx)
-    elif name == 'mmrotate':
-        pipe[idx] = dict(type='mmrotate.RandomRotate', prob=ours['prob'],
-                         angle_range=ours['angle_range'],
-                         rect_obj_labels=ours['rect_obj_labels'])
-    return pipe
+    proof = harness.load_tool('tools/benchmarks/rotation_proof.py')
+    return proof.oriented_pipeline(name, pipe)
 
 
 def eval_dataset(cfg, root: str, subset: Optional[str], val_every: int,

@@ -124,20 +124,33 @@ def write_rotated_test(data_root: str, angles) -> str:
     return dst
 
 
-def _oriented_variant(cfg, name: str) -> None:
-    """Put variant ``name``'s rotation into the oriented demo config."""
-    pipe = cfg.train_dataloader.dataset.pipeline
+def oriented_pipeline(name: str, pipe):
+    """The oriented training pipeline ``pipe`` (a copy) with variant
+    ``name``'s rotation: ``none`` drops ``rotaug.RandomRotate``,
+    ``mmrotate`` puts MMRotate's with the same arguments in its place,
+    ``rotaug`` keeps it."""
+    pipe = [dict(t) for t in pipe]
     idx = next(i for i, t in enumerate(pipe)
                if t['type'] == 'rotaug.RandomRotate')
     ours = pipe[idx]
     if name == 'none':
         pipe.pop(idx)
-    elif name == 'batch':
-        harness.to_batch_rotation(cfg)
     elif name == 'mmrotate':
         pipe[idx] = dict(type='mmrotate.RandomRotate', prob=ours['prob'],
                          angle_range=ours['angle_range'],
                          rect_obj_labels=ours['rect_obj_labels'])
+    elif name != 'rotaug':
+        raise ValueError(f'unknown oriented variant {name!r}')
+    return pipe
+
+
+def _oriented_variant(cfg, name: str) -> None:
+    """Put variant ``name``'s rotation into the oriented demo config."""
+    if name == 'batch':
+        harness.to_batch_rotation(cfg)
+        return
+    ds = cfg.train_dataloader.dataset
+    ds.pipeline = oriented_pipeline(name, ds.pipeline)
 
 
 def variant_config(name: str, data_root: str, work_dir: str, iters: int,
