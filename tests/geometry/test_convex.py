@@ -8,8 +8,8 @@ from shapely.geometry import Polygon, box as sbox
 
 from rotaug.geometry import (apply_matrix, image_rotation, masked_extent,
                              rbox_to_poly, warp_boxes)
-from rotaug.geometry.polygon import (convex_intersection, is_convex,
-                                     rect_corners)
+from rotaug.geometry.convex import convex_intersection
+from rotaug.geometry.polygon import is_convex, rect_corners
 
 
 def _quads(rng, n, lo=-30, hi=130):

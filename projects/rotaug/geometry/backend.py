@@ -187,12 +187,14 @@ class _TorchNS:
     @staticmethod
     def masked_amax(x: torch.Tensor, mask: torch.Tensor, axis: int,
                     initial: float) -> torch.Tensor:
-        return torch.amax(torch.where(mask, x, initial), dim=axis)
+        return torch.amax(torch.where(mask, x, initial),
+                          dim=axis).clamp(min=initial)
 
     @staticmethod
     def masked_amin(x: torch.Tensor, mask: torch.Tensor, axis: int,
                     initial: float) -> torch.Tensor:
-        return torch.amin(torch.where(mask, x, initial), dim=axis)
+        return torch.amin(torch.where(mask, x, initial),
+                          dim=axis).clamp(max=initial)
 
     @staticmethod
     def clip(x, lo, hi):

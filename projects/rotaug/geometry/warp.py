@@ -9,10 +9,10 @@ from typing import Optional, Tuple, Union
 from .backend import Array, namespace
 from .boxes import (BOX_TYPES, apply_matrix, box_sides, box_type_info,
                     matrix_angles, regularize_rboxes)
-from .convex import order_convex
+from .convex import convex_intersection, order_convex
 from .fit import ellipse_hbox, fit_hbox, fit_qbox, fit_rbox
-from .polygon import (clip_polygons_to_rect, convex_intersection, is_convex,
-                      polygon_areas, rect_corners)
+from .polygon import (clip_polygons_to_rect, is_convex, polygon_areas,
+                      rect_corners)
 
 HBOX_MODES = ('ellipse', 'envelope')
 Scalar = Union[int, float]
