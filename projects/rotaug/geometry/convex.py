@@ -192,11 +192,11 @@ def _pairs(nq: int):
 
 
 class Clip(NamedTuple):
-    """What :func:`clip_quads` returns, edge-first (Q, 4, N): edge k of
+    """What :func:`clip_quads` returns, edge-first (4, Q, N): edge k of
     quad q starts at ``(ox + x, oy + y)`` (``ox, oy`` (N,): the first
     vertex of the first quad) and runs along ``(dx, dy)``; the part
     ``[lo, hi]`` of it lies on the boundary of the intersection where
-    ``seg``. ``sign`` (Q, 1, N): the orientation of each quad (+1:
+    ``seg``. ``sign`` (1, Q, N): the orientation of each quad (+1:
     clockwise on screen, y down)."""
     ox: Array
     oy: Array
@@ -216,11 +216,11 @@ class Clip(NamedTuple):
         xp = namespace(self.x)
         part = (self.hi - self.lo) * self.sign * (
             self.x * self.dy - self.y * self.dx)
-        return xp.sum(xp.where(self.seg, part, 0.0).reshape(-1, part.shape[
-            -1]), 0)
+        return xp.sum(xp.where(self.seg, part, 0.0).reshape(
+            -1, part.shape[-1]), 0)
 
     def starts(self) -> Tuple[Array, Array]:
-        """The vertices of the intersection (Q, 4, N): the start of each
+        """The vertices of the intersection (4, Q, N): the start of each
         boundary part, walking one way round (``lo`` on clockwise quads,
         ``hi`` on the others); valid where ``seg``."""
         xp = namespace(self.x)
@@ -240,13 +240,17 @@ def clip_quads(x: Array, y: Array) -> Clip:
     - Lines parallel to :data:`PARALLEL_TOL` (|sin|) never cross: the side
       of a's edge's start point decides, once for both edges. With the
       same outward side the edge lying inside counts (b's when they
-      coincide); with opposite sides both count or neither. No tolerance
-      on positions: a point on the line is outside a's side and inside
-      b's.
+      coincide) and the outer line cuts no edge; with opposite sides both
+      count or neither. No tolerance on positions: a point on the line is
+      outside a's side and inside b's.
     - An edge shorter than 64 ulp of the row's coordinates is no edge: it
       bounds nothing and is no part of the boundary.
     - Everything is computed about the first vertex of the first quad (no
       cancellation far from the origin).
+
+    Layout: edge-first, (4, Q, N) per quad and (4 edges of a, 4 lines of
+    b, P pairs, N) per pair, so that every reduction runs over a leading
+    axis (numpy reduces slowly over short inner ones).
     """
     xp = namespace(x)
     nq = x.shape[0]
@@ -257,12 +261,12 @@ def clip_quads(x: Array, y: Array) -> Clip:
     mag = xp.maximum(xp.amax(xp.abs(x).reshape(-1, n), 0),
                      xp.amax(xp.abs(y).reshape(-1, n), 0))
     tol_len = 64.0 * xp.eps(x) * (mag + 1.0)
-    x, y = x - ox, y - oy
-    dx = xp.cat([x[:, 1:], x[:, :1]], 1) - x
-    dy = xp.cat([y[:, 1:], y[:, :1]], 1) - y
+    x = xp.permute(x, (1, 0, 2)) - ox  # (4, Q, N)
+    y = xp.permute(y, (1, 0, 2)) - oy
+    dx = xp.cat([x[1:], x[:1]], 0) - x
+    dy = xp.cat([y[1:], y[:1]], 0) - y
     # orientation: the shoelace sign (edges about the quad's first vertex)
-    sa = xp.sum(x * dy - y * dx, 1)[:, None]
-    sign = xp.where(sa >= 0, 1.0, -1.0)
+    sign = xp.where(xp.sum(x * dy - y * dx, 0)[None] >= 0, 1.0, -1.0)
     len2 = dx * dx + dy * dy
     length = xp.sqrt(len2)
     deg = length <= tol_len
@@ -272,15 +276,15 @@ def clip_quads(x: Array, y: Array) -> Clip:
         a, b, owner = _pairs(nq)
         owner = xp.from_numpy(owner, x)
 
-    def pa(v):  # (Q, 4, N) -> (P, 4, 1, N): the first quad's edge i
-        return v[a][:, :, None]
+    def pa(v):  # (4, Q, N) -> (4, 1, P, N): the first quad's edge i
+        return v[:, a][:, None]
 
-    def pb(v):  # (Q, ., N) -> (P, 1, 4, N): the second quad's line j
-        return v[b][:, None]
+    def pb(v):  # (., Q, N) -> (1, ., P, N): the second quad's line j
+        return v[:, b][None]
 
     px, py, ddx, ddy = pa(x), pa(y), pa(dx), pa(dy)
     qx, qy, ex, ey = pb(x), pb(y), pb(dx), pb(dy)
-    sgn_b = pb(sign)
+    sgn_a, sgn_b = pa(sign), pb(sign)
     deg_a, deg_b = pa(deg), pb(deg)
     wx, wy = px - qx, py - qy
     # g: the side of a's start point from b's line j (> 0: inside b); h:
@@ -293,39 +297,46 @@ def clip_quads(x: Array, y: Array) -> Clip:
     de = ddx * ex + ddy * ey
     r = (wx * ex + wy * ey + t * de) / xp.where(deg_b, 1.0, pb(len2))
     cross = ~(par | deg_a | deg_b)
-    same = de * pa(sign) * sgn_b > 0  # parallel: the same outward side
-    # a line parallel to a line of another quad with the same outward
-    # side, and outside it, bounds nothing that one does not: it cuts no
-    # edge (else two nearly equal lines would cut a third nearly parallel
-    # one at two points apart by their rounding over the sine)
-    par_a, par_b = par & ~deg_b, par & ~deg_a
-    red = _per_quad(xp.any(par_a & same & (g <= 0), 2),
-                    xp.any(par_b & same & (g > 0), 1), owner, xp.any, xp)
-    # a's edge i enters b where h > 0, leaves where h < 0
-    cut_a = cross & ~pb(red)
-    lo_a = xp.masked_amax(t, cut_a & (h > 0), 2, 0.0)
-    hi_a = xp.masked_amin(t, cut_a & (h < 0), 2, 1.0)
-    out_a = xp.any(par_a & (g <= 0), 2)
     # b's edge j enters a where its side from a's line i,
     # sign_a cross(d_i, X - p_i), rises: where sign_a hr < 0
-    kh = hr * pa(sign)
-    cut_b = cross & ~pa(red)
-    lo_b = xp.masked_amax(r, cut_b & (kh < 0), 1, 0.0)
-    hi_b = xp.masked_amin(r, cut_b & (kh > 0), 1, 1.0)
-    out_b = xp.any(par_b & xp.where(same, g > 0, g <= 0), 1)
-    # an edge outside: an empty part (lo >= 0)
+    kh = hr * sgn_a
+    if xp.maybe_any(par):
+        par_a, par_b = par & ~deg_b, par & ~deg_a
+        same = de * sgn_a * sgn_b > 0  # the same outward side
+        # a line parallel to a line of another quad with the same outward
+        # side, and outside it, bounds nothing that one does not: it cuts
+        # no edge (else two nearly equal lines would cut a third nearly
+        # parallel one at two points apart by their rounding over the sine)
+        red = _per_quad(xp.any(par_a & same & (g <= 0), 1),
+                        xp.any(par_b & same & (g > 0), 0), owner, xp.any,
+                        xp)
+        cut_a, cut_b = cross & ~pb(red), cross & ~pa(red)
+        out_a = xp.any(par_a & (g <= 0), 1)
+        out_b = xp.any(par_b & xp.where(same, g > 0, g <= 0), 0)
+    else:
+        cut_a = cut_b = cross
+        out_a = out_b = None
+    # a's edge i enters b where h > 0, leaves where h < 0
+    lo_a = xp.masked_amax(t, cut_a & (h > 0), 1, 0.0)
+    hi_a = xp.masked_amin(t, cut_a & (h < 0), 1, 1.0)
+    lo_b = xp.masked_amax(r, cut_b & (kh < 0), 0, 0.0)
+    hi_b = xp.masked_amin(r, cut_b & (kh > 0), 0, 1.0)
+    if out_a is not None:
+        # an edge outside: an empty part (lo >= 0)
+        hi_a = xp.where(out_a, -1.0, hi_a)
+        hi_b = xp.where(out_b, -1.0, hi_b)
     lo = _per_quad(lo_a, lo_b, owner, xp.amax, xp)
-    hi = _per_quad(xp.where(out_a, -1.0, hi_a), xp.where(out_b, -1.0, hi_b),
-                   owner, xp.amin, xp)
+    hi = _per_quad(hi_a, hi_b, owner, xp.amin, xp)
     seg = ~deg & (hi > lo)
     return Clip(ox, oy, x, y, dx, dy, lo, hi, seg, sign)
 
 
 def _per_quad(of_a: Array, of_b: Array, owner, reduce, xp) -> Array:
-    """Per quad (Q, 4, N), the ``reduce`` of what the pairs (P, 4, N) found
-    for its edges as first (``of_a``) and as second (``of_b``) quad."""
-    both = xp.cat([of_a, of_b], 0)
-    return both if owner is None else reduce(both[owner], 1)
+    """Per quad (4, Q, N), the ``reduce`` of what the pairs (4, P, N)
+    found for its edges as first (``of_a``) and as second (``of_b``)
+    quad."""
+    both = xp.cat([of_a, of_b], 1)
+    return both if owner is None else reduce(both[:, owner], 2)
 
 
 def convex_intersection(quads, width=None, height=None
@@ -351,7 +362,7 @@ def convex_intersection(quads, width=None, height=None
     q = xp.permute(xp.stack(quads, 0), (0, 2, 3, 1))  # (Q, 4, 2, N)
     c = clip_quads(q[:, :, 0], q[:, :, 1])
     e, n = 4 * len(quads), q.shape[3]
-    xs, ys = c.starts()
+    xs, ys = c.starts()  # (4, Q, N)
     if width is not None:
         xs = xp.minimum(xp.maximum(xs, 0.0), _row(width, xs, xp))
         ys = xp.minimum(xp.maximum(ys, 0.0), _row(height, ys, xp))
