@@ -179,7 +179,8 @@ _PAIR_CACHE: dict = {}
 def _pairs(nq: int):
     """``(first, second, owner)`` for ``nq`` quads: the pairs ``first[p] <
     second[p]``, and for each quad the rows of ``cat([cuts of the first
-    quads, cuts of the second])`` that belong to it (Q, Q - 1)."""
+    quads, cuts of the second])`` that belong to it (Q, Q - 1), or None
+    when they are the rows in order."""
     if nq not in _PAIR_CACHE:
         first = [a for a in range(nq) for b in range(a + 1, nq)]
         second = [b for a in range(nq) for b in range(a + 1, nq)]
@@ -187,6 +188,8 @@ def _pairs(nq: int):
         owner = np.array([[p for p in range(k) if first[p] == q] +
                           [k + p for p in range(k) if second[p] == q]
                           for q in range(nq)])
+        if (owner == np.arange(owner.size).reshape(owner.shape)).all():
+            owner = None  # in order (three quads): a reshape, no gather
         _PAIR_CACHE[nq] = (first, second, owner)
     return _PAIR_CACHE[nq]
 
@@ -197,7 +200,8 @@ class Clip(NamedTuple):
     vertex of the first quad) and runs along ``(dx, dy)``; the part
     ``[lo, hi]`` of it lies on the boundary of the intersection where
     ``seg``. ``sign`` (1, Q, N): the orientation of each quad (+1:
-    clockwise on screen, y down)."""
+    clockwise on screen, y down); ``cross``: ``x dy - y dx``, each edge's
+    term of the shoelace sum."""
     ox: Array
     oy: Array
     x: Array
@@ -208,14 +212,14 @@ class Clip(NamedTuple):
     hi: Array
     seg: Array
     sign: Array
+    cross: Array
 
     def twice_area(self) -> Array:
         """Twice the area of the intersection (N,) by Green's theorem: a
         part ``[lo, hi]`` of ``p + t d`` adds ``(hi - lo) cross(p, d)``,
         signed by its quad's orientation."""
         xp = namespace(self.x)
-        part = (self.hi - self.lo) * self.sign * (
-            self.x * self.dy - self.y * self.dx)
+        part = (self.hi - self.lo) * self.sign * self.cross
         return xp.sum(xp.where(self.seg, part, 0.0).reshape(
             -1, part.shape[-1]), 0)
 
@@ -266,7 +270,8 @@ def clip_quads(x: Array, y: Array) -> Clip:
     dx = xp.cat([x[1:], x[:1]], 0) - x
     dy = xp.cat([y[1:], y[:1]], 0) - y
     # orientation: the shoelace sign (edges about the quad's first vertex)
-    sign = xp.where(xp.sum(x * dy - y * dx, 0)[None] >= 0, 1.0, -1.0)
+    shoelace = x * dy - y * dx
+    sign = xp.where(xp.sum(shoelace, 0)[None] >= 0, 1.0, -1.0)
     len2 = dx * dx + dy * dy
     length = xp.sqrt(len2)
     deg = length <= tol_len
@@ -274,7 +279,8 @@ def clip_quads(x: Array, y: Array) -> Clip:
         a, b, owner = slice(0, 1), slice(1, 2), None
     else:
         a, b, owner = _pairs(nq)
-        owner = xp.from_numpy(owner, x)
+        if owner is not None:
+            owner = xp.from_numpy(owner, x)
 
     def pa(v):  # (4, Q, N) -> (4, 1, P, N): the first quad's edge i
         return v[:, a][:, None]
@@ -282,61 +288,84 @@ def clip_quads(x: Array, y: Array) -> Clip:
     def pb(v):  # (., Q, N) -> (1, ., P, N): the second quad's line j
         return v[:, b][None]
 
-    px, py, ddx, ddy = pa(x), pa(y), pa(dx), pa(dy)
-    qx, qy, ex, ey = pb(x), pb(y), pb(dx), pb(dy)
+    if nq == 2:  # views
+        px, py, ddx, ddy, len_a = (pa(v) for v in (x, y, dx, dy, length))
+        qx, qy, ex, ey, len_b, len2_b = (pb(v) for v in (x, y, dx, dy,
+                                                          length, len2))
+    else:  # one gather per side (a gather costs a call, as a product)
+        every = xp.stack([x, y, dx, dy, length, len2], 0)
+        px, py, ddx, ddy, len_a = every[:5, :, a][:, :, None]
+        qx, qy, ex, ey, len_b, len2_b = every[:, None][:, :, :, b]
     sgn_a, sgn_b = pa(sign), pb(sign)
-    deg_a, deg_b = pa(deg), pb(deg)
     wx, wy = px - qx, py - qy
     # g: the side of a's start point from b's line j (> 0: inside b); h:
     # its rate along a's edge
     hr = ex * ddy - ey * ddx
     g = (ex * wy - ey * wx) * sgn_b
     h = hr * sgn_b
-    par = xp.abs(hr) <= PARALLEL_TOL * (pa(length) * pb(length))
-    t = -g / xp.where(par, 1.0, h)
+    par = xp.abs(hr) <= PARALLEL_TOL * (len_a * len_b)
+    # the rules for parallel lines and short edges only where a row has
+    # them (always on torch: no host synchronisation); elsewhere every
+    # pair of lines crosses and the masks and guards below select nothing
+    any_par, any_deg = xp.maybe_any(par), xp.maybe_any(deg)
+    t = -g / (xp.where(par, 1.0, h) if any_par else h)
     de = ddx * ex + ddy * ey
-    r = (wx * ex + wy * ey + t * de) / xp.where(deg_b, 1.0, pb(len2))
-    cross = ~(par | deg_a | deg_b)
+    r = (wx * ex + wy * ey + t * de) / (
+        xp.where(pb(deg), 1.0, len2_b) if any_deg else len2_b)
     # b's edge j enters a where its side from a's line i,
     # sign_a cross(d_i, X - p_i), rises: where sign_a hr < 0
     kh = hr * sgn_a
-    if xp.maybe_any(par):
-        par_a, par_b = par & ~deg_b, par & ~deg_a
-        same = de * sgn_a * sgn_b > 0  # the same outward side
-        # a line parallel to a line of another quad with the same outward
-        # side, and outside it, bounds nothing that one does not: it cuts
-        # no edge (else two nearly equal lines would cut a third nearly
-        # parallel one at two points apart by their rounding over the sine)
-        red = _per_quad(xp.any(par_a & same & (g <= 0), 1),
-                        xp.any(par_b & same & (g > 0), 0), owner, xp.any,
-                        xp)
-        cut_a, cut_b = cross & ~pb(red), cross & ~pa(red)
-        out_a = xp.any(par_a & (g <= 0), 1)
-        out_b = xp.any(par_b & xp.where(same, g > 0, g <= 0), 0)
+    out_a = out_b = None
+    if any_par or any_deg:
+        deg_a, deg_b = pa(deg), pb(deg)
+        cross = ~(par | deg_a | deg_b)
+        if any_par:
+            par_a, par_b = par & ~deg_b, par & ~deg_a
+            same = de * sgn_a * sgn_b > 0  # the same outward side
+            # a line parallel to a line of another quad with the same
+            # outward side, and outside it, bounds nothing that one does
+            # not: it cuts no edge (else two nearly equal lines would cut
+            # a third nearly parallel one at two points apart by their
+            # rounding over the sine)
+            red = _per_quad(xp.any(par_a & same & (g <= 0), 1),
+                            xp.any(par_b & same & (g > 0), 0), owner,
+                            xp.any, xp, nq)
+            cut_a, cut_b = cross & ~pb(red), cross & ~pa(red)
+            out_a = xp.any(par_a & (g <= 0), 1)
+            out_b = xp.any(par_b & xp.where(same, g > 0, g <= 0), 0)
+        else:
+            cut_a = cut_b = cross
+        # a's edge i enters b where h > 0, leaves where h < 0
+        enter_a, leave_a = cut_a & (h > 0), cut_a & (h < 0)
+        enter_b, leave_b = cut_b & (kh < 0), cut_b & (kh > 0)
     else:
-        cut_a = cut_b = cross
-        out_a = out_b = None
-    # a's edge i enters b where h > 0, leaves where h < 0
-    lo_a = xp.masked_amax(t, cut_a & (h > 0), 1, 0.0)
-    hi_a = xp.masked_amin(t, cut_a & (h < 0), 1, 1.0)
-    lo_b = xp.masked_amax(r, cut_b & (kh < 0), 0, 0.0)
-    hi_b = xp.masked_amin(r, cut_b & (kh > 0), 0, 1.0)
+        enter_a, leave_a, enter_b, leave_b = h > 0, h < 0, kh < 0, kh > 0
+    lo_a = xp.masked_amax(t, enter_a, 1, 0.0)
+    hi_a = xp.masked_amin(t, leave_a, 1, 1.0)
+    lo_b = xp.masked_amax(r, enter_b, 0, 0.0)
+    hi_b = xp.masked_amin(r, leave_b, 0, 1.0)
     if out_a is not None:
         # an edge outside: an empty part (lo >= 0)
         hi_a = xp.where(out_a, -1.0, hi_a)
         hi_b = xp.where(out_b, -1.0, hi_b)
-    lo = _per_quad(lo_a, lo_b, owner, xp.amax, xp)
-    hi = _per_quad(hi_a, hi_b, owner, xp.amin, xp)
-    seg = ~deg & (hi > lo)
-    return Clip(ox, oy, x, y, dx, dy, lo, hi, seg, sign)
+    lo = _per_quad(lo_a, lo_b, owner, xp.amax, xp, nq)
+    hi = _per_quad(hi_a, hi_b, owner, xp.amin, xp, nq)
+    seg = (~deg & (hi > lo)) if any_deg else hi > lo
+    return Clip(ox, oy, x, y, dx, dy, lo, hi, seg, sign, shoelace)
 
 
-def _per_quad(of_a: Array, of_b: Array, owner, reduce, xp) -> Array:
+def _per_quad(of_a: Array, of_b: Array, owner, reduce, xp,
+              nq: int) -> Array:
     """Per quad (4, Q, N), the ``reduce`` of what the pairs (4, P, N)
     found for its edges as first (``of_a``) and as second (``of_b``)
-    quad."""
+    quad (``owner``: see :func:`_pairs`)."""
     both = xp.cat([of_a, of_b], 1)
-    return both if owner is None else reduce(both[:, owner], 2)
+    if nq == 2:  # one pair: one row per quad
+        return both
+    if owner is None:
+        return reduce(both.reshape(both.shape[0], nq, nq - 1,
+                                   both.shape[-1]), 2)
+    return reduce(both[:, owner], 2)
 
 
 def convex_intersection(quads, width=None, height=None
@@ -375,5 +404,5 @@ def convex_intersection(quads, width=None, height=None
 
 def _row(b, like: Array, xp):
     if isinstance(b, (int, float)):
-        return xp.full((1, 1), float(b), like)
+        return float(b)  # both namespaces take a number
     return xp.cast_like(b.reshape(-1)[None, :], like)

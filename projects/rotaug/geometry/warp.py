@@ -212,7 +212,12 @@ def _cut(poly, src_poly, matrix, idx, canvas, source,
         # every piece is convex: one fixed set of array operations
         quads = [sub]
         if source is not None:
-            quads.append(apply_matrix(rect_corners(sw, sh, sub), mat))
+            if mat.ndim == 2 and not hasattr(sw, 'shape'):
+                # one turned source image for every row: turned once
+                one = apply_matrix(rect_corners(sw, sh, sub[:1]), mat)
+                quads.append(xp.full((sub.shape[0], 1, 1), 0.0, sub) + one)
+            else:
+                quads.append(apply_matrix(rect_corners(sw, sh, sub), mat))
         quads.append(rect_corners(ww, hh, sub))
         pts, valid, area = convex_intersection(quads, ww, hh)
         return Visible(idx, pts, valid), area
