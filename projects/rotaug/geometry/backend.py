@@ -49,6 +49,7 @@ class _NumpyNS:
     zeros_like = staticmethod(np.zeros_like)
     ones_like = staticmethod(np.ones_like)
     permute = staticmethod(lambda x, axes: x.transpose(axes))
+    contiguous = staticmethod(np.ascontiguousarray)
 
     @staticmethod
     def masked_amax(x: np.ndarray, mask: np.ndarray, axis: int,
@@ -183,6 +184,7 @@ class _TorchNS:
     zeros_like = staticmethod(torch.zeros_like)
     ones_like = staticmethod(torch.ones_like)
     permute = staticmethod(lambda x, axes: x.permute(*axes))
+    contiguous = staticmethod(lambda x: x.contiguous())
 
     @staticmethod
     def masked_amax(x: torch.Tensor, mask: torch.Tensor, axis: int,
