@@ -136,3 +136,50 @@ def test_one_tiny_run_end_to_end_then_resumed(tmp_path, monkeypatch):
     scores = [k for k in m if not k.endswith('_s') and '_s_' not in k]
     assert len(scores) >= 12
     assert {k: again[k] for k in scores} == {k: m[k] for k in scores}
+
+
+class _Cut(Exception):
+    pass
+
+
+def test_a_cut_run_continues_from_its_last_checkpoint(tmp_path,
+                                                      monkeypatch):
+    """A run killed after its checkpoint at iteration 2 of 4 (as when a
+    session ends) trains iterations 3-4 only when run again, and says
+    where it resumed."""
+    from mmengine.config import Config
+    from mmengine.hooks import Hook
+    root = _folder(tmp_path / 'data', n=10)
+    work = str(tmp_path / 'work')
+    turned = str(tmp_path / 'turned')
+    ssdd.write_turned(Config.fromfile(ssdd.OBB_CONFIG), root, 'val', 5,
+                      turned, angles=(0, ))
+    kwargs = dict(detector='obb', name='none', seed=0, iters=4,
+                  data_root=root, val_every=5, work_root=work,
+                  eval_root=root, eval_subset='val', turned_root=turned,
+                  max_eval_images=1, ckpt_interval=2)
+    real_hook = harness.iter_times_hook
+
+    class Kill(Hook):
+        priority = 'LOWEST'  # after the checkpoint hook
+
+        def after_train_iter(self, runner, batch_idx, data_batch=None,
+                             outputs=None):
+            if runner.iter == 2:
+                raise _Cut()
+
+    monkeypatch.setattr(harness, 'iter_times_hook',
+                        lambda log: [real_hook(log), Kill()][1])
+    with pytest.raises(_Cut):
+        ssdd.run_variant(**kwargs)
+    run_dir = osp.join(work, ssdd.run_tag('obb', 'none', 0, 4))
+    assert osp.exists(osp.join(run_dir, 'iter_2.pth'))
+    assert not osp.exists(osp.join(run_dir, 'iter_4.pth'))
+    monkeypatch.setattr(harness, 'iter_times_hook', real_hook)
+    rec = ssdd.run_variant(**kwargs)
+    assert rec['resumed_at'] == [2]
+    assert osp.exists(osp.join(run_dir, 'iter_4.pth'))
+    with open(osp.join(run_dir, 'train_stats.json')) as f:
+        stats = json.load(f)
+    assert stats['processes'] == 1 and stats['iters_timed'] <= 2
+    assert rec['nonfinite'] == 0

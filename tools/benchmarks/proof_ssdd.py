@@ -163,10 +163,16 @@ def variant_config(detector: str, name: str, data_root: str,
     (``resume``: a run cut short continues from its last one), validated
     every ``val_interval`` iterations (VOC07 AP50 on the validation split;
     0: never)."""
+    import time
+
     from mmengine.config import Config
     cfg = Config.fromfile(config_path(detector))
     cfg.work_dir = work_dir
     cfg.resume = True
+    # several runs in one process: their own logger and visualizer
+    stamp = f'{osp.basename(work_dir)}_{time.time_ns()}'
+    cfg.experiment_name = stamp
+    cfg.visualizer.name = f'visualizer_{stamp}'
     ds = cfg.train_dataloader.dataset
     folder = dict(data_root=data_root, ann_file='labelTxt/',
                   data_prefix=dict(img_path='images/'), val_every=val_every)
@@ -221,7 +227,8 @@ def run_variant(detector: str, name: str, seed: int, iters: int,
                 data_root: str, val_every: int, work_root: str,
                 eval_root: str, eval_subset: Optional[str],
                 turned_root: str, val_interval: int = 0,
-                max_eval_images: Optional[int] = None) -> dict:
+                max_eval_images: Optional[int] = None,
+                ckpt_interval: int = 250) -> dict:
     """Train one variant (or continue its cut run), then score its final
     checkpoint on every split, without and with TTA."""
     import time
@@ -232,7 +239,7 @@ def run_variant(detector: str, name: str, seed: int, iters: int,
     tag = run_tag(detector, name, seed, iters)
     work_dir = osp.join(work_root, tag)
     cfg = variant_config(detector, name, data_root, val_every, work_dir,
-                         iters, seed, val_interval)
+                         iters, seed, val_interval, ckpt_interval)
     ckpt = osp.join(work_dir, f'iter_{iters}.pth')
     record = dict(dataset='ssdd', detector=detector, variant=name,
                   seed=seed, iters=iters, val_every=val_every,
@@ -245,9 +252,10 @@ def run_variant(detector: str, name: str, seed: int, iters: int,
         runner.register_hook(harness.iter_times_hook(log))
         runner.register_hook(val_curve_hook(
             osp.join(work_dir, 'val_curve.json')))
-        start = runner.iter
         t0 = time.time()
         runner.train()
+        # the iteration this process started from (0, or a checkpoint's)
+        start = runner.iter - len(log['time'])
         stats = harness.read_json(stats_path) or dict(
             train_s=0.0, iters_timed=0, time_sum=0.0, data_time_sum=0.0,
             nonfinite=0, processes=0)
@@ -256,8 +264,9 @@ def run_variant(detector: str, name: str, seed: int, iters: int,
         stats['iters_timed'] += len(log['time'][skip:])
         stats['time_sum'] += float(np.sum(log['time'][skip:]))
         stats['data_time_sum'] += float(np.sum(log['data_time'][skip:]))
-        # the count restarts with each process (resumed runs add up)
-        stats['nonfinite'] += int(runner.message_hub.get_info(
+        # the message hub's count is resumed with the checkpoint: it is
+        # the count of the steps that made the final weights
+        stats['nonfinite'] = int(runner.message_hub.get_info(
             'train/nonfinite_losses') or 0)
         stats['processes'] += 1
         stats['resumed_at'] = stats.get('resumed_at', []) + [start]
