@@ -90,6 +90,8 @@ def test_turned_split_turns_images_and_labels_together(tmp_path):
     stamp = osp.getmtime(osp.join(dst, 'stamp.json'))
     ssdd.write_turned(cfg, root, 'val', 5, dst, angles=(0, 90, 45))
     assert osp.getmtime(osp.join(dst, 'stamp.json')) == stamp  # reused
+    ssdd.write_turned(cfg, root, 'val', 5, dst, angles=(180, ))
+    assert os.listdir(osp.join(dst, 'images')) == ['000004_r180.png']
 
 
 def test_tta_views_follow_the_configs_tta_pipeline():

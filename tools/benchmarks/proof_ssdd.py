@@ -96,8 +96,10 @@ def write_turned(cfg, root: str, subset: Optional[str], val_every: int,
     ds_cfg['pipeline'] = []
     dataset = DATASETS.build(ds_cfg)
     classes = dataset.metainfo['classes']
-    for sub in ('images', 'labelTxt'):
+    for sub in ('images', 'labelTxt'):  # no views of another stamp left
         os.makedirs(osp.join(dst, sub), exist_ok=True)
+        for old in os.listdir(osp.join(dst, sub)):
+            os.remove(osp.join(dst, sub, old))
     for i in range(len(dataset)):
         info = dataset.get_data_info(i)
         img = cv2.imread(info['img_path'], cv2.IMREAD_COLOR)
