@@ -4,10 +4,10 @@ rotation into the data preprocessor, and predicting every view of a
 rotation TTA once.
 
 Scripts in tools/benchmarks/ import it as ``import harness`` (their folder
-is on ``sys.path`` when run); everything else loads it by path once::
-
-    spec = importlib.util.spec_from_file_location(
-        'rotaug_harness', 'tools/benchmarks/harness.py')
+is on ``sys.path`` when run); tools/demo.py puts that folder on the path
+first, and the tests load this file by path once, as the module
+``harness`` (``tests/tools/_load.py``), so that the scripts they load find
+the same module.
 """
 import copy
 import importlib.util
