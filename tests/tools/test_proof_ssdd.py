@@ -185,3 +185,48 @@ def test_a_cut_run_continues_from_its_last_checkpoint(tmp_path,
         stats = json.load(f)
     assert stats['processes'] == 1 and stats['iters_timed'] <= 2
     assert rec['nonfinite'] == 0
+
+
+def _record(detector, variant, seed, **metrics):
+    return dict(dataset='ssdd', detector=detector, variant=variant,
+                seed=seed, iters=2000, metrics=metrics)
+
+
+def test_expectations_are_judged_seed_by_seed():
+    results = [
+        # seed 0: rotaug level with MMRotate (holds: >=), above none
+        _record('obb', 'none', 0, **{'rot_voc07/AP50': 0.60,
+                                     'rot_coco/mAP': 0.20}),
+        _record('obb', 'mmrotate', 0, **{'rot_voc07/AP50': 0.65,
+                                         'rot_coco/mAP': 0.22}),
+        _record('obb', 'rotaug', 0, **{'rot_voc07/AP50': 0.65,
+                                       'rot_coco/mAP': 0.20}),
+        # seed 1: no MMRotate run yet: only "> none" is judged
+        _record('obb', 'none', 1, **{'rot_voc07/AP50': 0.70,
+                                     'rot_coco/mAP': 0.21}),
+        _record('obb', 'rotaug', 1, **{'rot_voc07/AP50': 0.69,
+                                       'rot_coco/mAP': 0.25}),
+        # horizontal: +4.9 AP75 is short of +5
+        _record('hbb', 'mmdet-filter', 0, **{'up_coco/AP75': 0.100}),
+        _record('hbb', 'rotaug', 0, **{'up_coco/AP75': 0.149,
+                                       'up_voc07/AP50': 0.5,
+                                       'tta_up_voc07/AP50': 0.5}),
+    ]
+    got = {(e['check'], e['detector'], e['seed'], e['metric']): e['holds']
+           for e in ssdd.expectations(results)}
+    assert got == {
+        ('rotaug >= MMRotate, turned split', 'obb', 0, 'rot_voc07/AP50'):
+            True,
+        ('rotaug >= MMRotate, turned split', 'obb', 0, 'rot_coco/mAP'):
+            False,
+        ('rotaug > none, turned split', 'obb', 0, 'rot_voc07/AP50'): True,
+        ('rotaug > none, turned split', 'obb', 0, 'rot_coco/mAP'): False,
+        ('rotaug > none, turned split', 'obb', 1, 'rot_voc07/AP50'): False,
+        ('rotaug > none, turned split', 'obb', 1, 'rot_coco/mAP'): True,
+        ('rotaug >= mmdet-filter + 5 AP75, split as it is', 'hbb', 0,
+         'up_coco/AP75'): False,
+        # TTA level with the model does not add
+        ('TTA adds (rotaug)', 'hbb', 0, 'up_voc07/AP50'): False,
+    }
+    table = ssdd.expectations_table(results)
+    assert table.count('**no**') == 5 and table.count('| yes |') == 3

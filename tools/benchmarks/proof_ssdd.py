@@ -321,3 +321,63 @@ def summary(results: List[dict], detector: str,
                      + ' | '.join(f"{r['metrics'].get(k, float('nan')):.3f}"
                                   for k in keys) + f" | {r['nonfinite']} |")
     return '\n'.join(lines)
+
+
+#: the issue's expectations, each (name, detector, metric, better, worse,
+#: margin): ``better``'s metric >= ``worse``'s + margin (strictly above
+#: when ``strict``), judged seed by seed
+EXPECTATIONS = (
+    ('rotaug >= MMRotate, turned split', 'obb', 'rot_voc07/AP50', 'rotaug',
+     'mmrotate', 0.0, False),
+    ('rotaug >= MMRotate, turned split', 'obb', 'rot_coco/mAP', 'rotaug',
+     'mmrotate', 0.0, False),
+    ('rotaug > none, turned split', 'obb', 'rot_voc07/AP50', 'rotaug',
+     'none', 0.0, True),
+    ('rotaug > none, turned split', 'obb', 'rot_coco/mAP', 'rotaug',
+     'none', 0.0, True),
+    ('rotaug >= mmdet-filter + 5 AP75, split as it is', 'hbb',
+     'up_coco/AP75', 'rotaug', 'mmdet-filter', 0.05, False),
+)
+#: TTA must add to every trained model on these
+TTA_KEYS = ('up_voc07/AP50', 'up_coco/mAP', 'rot_voc07/AP50',
+            'rot_coco/mAP')
+
+
+def expectations(results: List[dict]) -> List[dict]:
+    """Each expectation of the proof judged on every seed (and, for TTA,
+    every trained model) that ``results`` hold: dicts with ``check``,
+    ``detector``, ``seed``, ``metric``, ``values`` (the two sides),
+    ``holds``. Seeds missing a variant are left out, not judged."""
+    runs = {(r['detector'], r['variant'], r['seed'], r['iters']): r
+            for r in results if r.get('dataset') == 'ssdd'}
+    out = []
+    for check, det, key, better, worse, margin, strict in EXPECTATIONS:
+        for (d, v, seed, iters), r in sorted(runs.items()):
+            other = runs.get((det, worse, seed, iters))
+            if d != det or v != better or other is None:
+                continue
+            a, b = r['metrics'][key], other['metrics'][key] + margin
+            out.append(dict(check=check, detector=det, seed=seed,
+                            iters=iters, metric=key, values=(a, b),
+                            holds=bool(a > b if strict else a >= b)))
+    for (det, v, seed, iters), r in sorted(runs.items()):
+        for key in TTA_KEYS:
+            a, b = r['metrics'].get(f'tta_{key}'), r['metrics'].get(key)
+            if a is None or b is None:
+                continue
+            out.append(dict(check=f'TTA adds ({v})', detector=det,
+                            seed=seed, iters=iters, metric=key,
+                            values=(a, b), holds=bool(a > b)))
+    return out
+
+
+def expectations_table(results: List[dict]) -> str:
+    """Markdown of :func:`expectations`."""
+    lines = ['| expectation | detector | seed | metric | left | right | '
+             'holds |', '|---|---|---|---|---|---|---|']
+    for e in expectations(results):
+        a, b = e['values']
+        lines.append(f"| {e['check']} | {e['detector']} | {e['seed']} | "
+                     f"{e['metric']} | {a:.3f} | {b:.3f} | "
+                     f"{'yes' if e['holds'] else '**no**'} |")
+    return '\n'.join(lines)

@@ -379,6 +379,7 @@ def main_ssdd(a, p) -> None:
         if a.out else []
     if a.summary:
         print(ssdd.summary(results, a.detector, a.keys))
+        print(ssdd.expectations_table(results))
         return
     os.chdir(ROOT)
     os.environ['CUDA_VISIBLE_DEVICES'] = '' if a.device == 'cpu' else \
@@ -416,6 +417,7 @@ def main_ssdd(a, p) -> None:
                   flush=True)
             _save(a.out, results, **info)
     print(ssdd.summary(results, a.detector, a.keys))
+    print(ssdd.expectations_table(results))
 
 
 def main(argv=None) -> None:
