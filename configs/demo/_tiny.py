@@ -1,7 +1,8 @@
 # The light CPU setting shared by the demo configs: a short iteration-based
 # schedule and a light backbone with no pretrained weights (nothing
 # downloads). The data come from the configs that inherit it
-# (_tiny_synth.py: the synthetic DOTA-style data; the SSDD demo configs).
+# (_tiny_synth.py: the synthetic DOTA-style data; _tiny_ssdd.py: RBox-SSDD,
+# with a longer schedule).
 _base_ = [
     '../_base_/schedules/schedule_1x.py', '../_base_/default_runtime.py'
 ]

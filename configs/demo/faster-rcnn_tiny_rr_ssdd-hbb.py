@@ -9,7 +9,7 @@
 #     --cfg-options train_dataloader.dataset.data_root=DIR/ssdd/
 _base_ = [
     'mmdet::_base_/models/faster-rcnn_r50_fpn.py',
-    '../_base_/datasets/ssdd_rr.py', './_tiny.py'
+    './_tiny_ssdd.py'
 ]
 # default scope 'rotaug': MMDetection's names carry their 'mmdet.' prefix;
 # the model of the mmdet:: base builds in its scope
@@ -18,7 +18,6 @@ visualizer = dict(
     type='mmdet.DetLocalVisualizer',
     vis_backends=[dict(type='LocalVisBackend')],
     name='visualizer')
-max_iters = 2000
 model = dict(
     backbone={{_base_.tiny_backbone}},
     neck={{_base_.tiny_neck}},
@@ -63,19 +62,9 @@ val_pipeline = [
          meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape',
                     'scale_factor'))
 ]
-train_dataloader = dict(
-    batch_size=4, num_workers=1, dataset=dict(pipeline=train_pipeline))
-val_dataloader = dict(
-    batch_size=4, num_workers=1, dataset=dict(pipeline=val_pipeline))
+train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
+val_dataloader = dict(dataset=dict(pipeline=val_pipeline))
 test_dataloader = val_dataloader
-train_cfg = dict(max_iters=max_iters, val_interval=max_iters)
-param_scheduler = [
-    dict(type='LinearLR', start_factor=0.1, by_epoch=False, begin=0,
-         end=50),
-    dict(type='MultiStepLR', by_epoch=False, begin=0, end=max_iters,
-         milestones=[int(max_iters * 0.75)], gamma=0.1)
-]
-default_hooks = dict(checkpoint=dict(interval=max_iters))
 optim_wrapper = dict(type='rotaug.NonFiniteGuardOptimWrapper')
 # test-time augmentation: quarter turns, which map horizontal boxes back
 # exactly

@@ -8,9 +8,8 @@
 #     --cfg-options train_dataloader.dataset.data_root=DIR/ssdd/
 _base_ = [
     '../_base_/models/oriented-rcnn-le90_r50_fpn.py',
-    '../_base_/datasets/ssdd_rr.py', './_tiny.py'
+    './_tiny_ssdd.py'
 ]
-max_iters = 2000
 model = dict(
     backbone={{_base_.tiny_backbone}},
     neck={{_base_.tiny_neck}},
@@ -27,14 +26,3 @@ model = dict(
     test_cfg=dict(
         rpn=dict(nms_pre=1000, max_per_img=300),
         rcnn=dict(max_per_img=100)))
-train_dataloader = dict(batch_size=4, num_workers=1)
-val_dataloader = dict(batch_size=4, num_workers=1)
-test_dataloader = val_dataloader
-train_cfg = dict(max_iters=max_iters, val_interval=max_iters)
-param_scheduler = [
-    dict(type='LinearLR', start_factor=0.1, by_epoch=False, begin=0,
-         end=50),
-    dict(type='MultiStepLR', by_epoch=False, begin=0, end=max_iters,
-         milestones=[int(max_iters * 0.75)], gamma=0.1)
-]
-default_hooks = dict(checkpoint=dict(interval=max_iters))
