@@ -199,3 +199,33 @@ def test_mmrotates_ssdd_config_as_released_matches_no_category(tmp_path):
     with DefaultScope.overwrite_default_scope('mmrotate'), \
             pytest.raises(ValueError, match='at least one array'):
         DATASETS.build(ds)
+
+
+@needs_ssdd
+def test_any_image_suffix_and_one_image_per_id(tmp_path):
+    """A copy of SSDD whose images are .jpg (its original release) or
+    .JPG loads the same; two images of one id are an error naming both."""
+    _copy_three(tmp_path)
+    img_dir = osp.join(tmp_path, 'images')
+    os.rename(osp.join(img_dir, '000003.png'),
+              osp.join(img_dir, '000003.jpg'))
+    os.rename(osp.join(img_dir, '000004.png'),
+              osp.join(img_dir, '000004.JPG'))
+    kw = dict(data_root=str(tmp_path), ann_file='labelTxt/',
+              data_prefix=dict(img_path='images/'), pipeline=[])
+    ds = SSDDDataset(**kw)
+    names = [osp.basename(ds.get_data_info(i)['img_path'])
+             for i in range(len(ds))]
+    assert sorted(names) == ['000002.png', '000003.jpg', '000004.JPG']
+    assert sum(len(ds.get_data_info(i)['instances'])
+               for i in range(3)) > 0
+    # MMRotate's single suffix still selects
+    only = SSDDDataset(img_suffix='png', **kw)
+    assert [only.get_data_info(i)['img_id'] for i in range(len(only))] \
+        == ['000002']
+    assert only.missing['label files without an image'] == 2
+    shutil.copy(osp.join(img_dir, '000002.png'),
+                osp.join(img_dir, '000002.jpg'))
+    with pytest.raises(ValueError, match=r'000002\.jpg.*000002\.png|'
+                       r'000002\.png.*000002\.jpg'):
+        SSDDDataset(**kw)

@@ -2,7 +2,7 @@
 import glob
 import os.path as osp
 from collections import Counter
-from typing import List, Optional
+from typing import List, Optional, Sequence, Union
 
 from mmengine.logging import print_log
 from mmrotate.datasets import DOTADataset as _MMRotateDOTA
@@ -12,6 +12,8 @@ from .dota_io import DotaParseReport, image_size, parse_dota_label_file
 
 
 SUBSETS = (None, 'train', 'val')
+#: the image files :class:`SSDDDataset` reads by default
+IMAGE_SUFFIXES = ('png', 'jpg', 'jpeg', 'bmp', 'tif', 'tiff')
 
 
 def select_subset(data_list: List[dict], subset: Optional[str],
@@ -48,6 +50,8 @@ class DOTADataset(_MMRotateDOTA):
       empty) is an error naming the file when the dataset is built, not a
       crash in a data-loader worker; images are decoded by content, so a
       JPEG stored as ``.png`` (as in RBox-SSDD) loads;
+    - ``img_suffix`` may name several extensions (``('png', 'jpg')``),
+      matched in any case; two images of one id are an error naming both;
     - ``subset='train' | 'val'`` with ``val_every=K`` carves a validation
       split out of one folder: ``'val'`` keeps every K-th image by sorted
       id (the K-th, 2K-th, ...), ``'train'`` the others (``None``: all).
@@ -77,8 +81,33 @@ class DOTADataset(_MMRotateDOTA):
         self.missing = Counter()
         super().__init__(*args, **kwargs)
 
+    def _suffixes(self) -> tuple:
+        """``img_suffix`` as a tuple of lower-case extensions (one, as
+        MMRotate's string, or several)."""
+        given = (self.img_suffix, ) if isinstance(self.img_suffix, str) \
+            else tuple(self.img_suffix)
+        return tuple(x.lower().lstrip('.') for x in given)
+
+    def _find_images(self, img_dir: str) -> dict:
+        """``{img_id: file name}`` of the images in ``img_dir`` with one
+        of the suffixes (any case). Two images of one id (``a.png`` and
+        ``a.jpg``) are an error naming both."""
+        suffixes = self._suffixes()
+        names = {}
+        for path in sorted(glob.glob(osp.join(img_dir, '*'))):
+            stem, ext = osp.splitext(osp.basename(path))
+            if ext.lower().lstrip('.') not in suffixes:
+                continue
+            if stem in names:
+                raise ValueError(
+                    f'{osp.join(img_dir, names[stem])} and {path}: two '
+                    f'images of one id {stem!r}; keep one, or set '
+                    'img_suffix to the one to read')
+            names[stem] = osp.basename(path)
+        return names
+
     def _image_info(self, img_id: str) -> dict:
-        name = f'{img_id}.{self.img_suffix}'
+        name = self._names[img_id]
         path = osp.join(self.data_prefix['img_path'], name)
         info = dict(img_id=img_id, file_name=name, img_path=path)
         size = image_size(path)
@@ -104,14 +133,11 @@ class DOTADataset(_MMRotateDOTA):
 
     def load_data_list(self) -> List[dict]:
         img_dir = self.data_prefix['img_path']
-        pattern = osp.join(img_dir, f'*.{self.img_suffix}')
-        images = {
-            osp.splitext(osp.basename(p))[0]
-            for p in glob.glob(pattern)
-        }
+        self._names = self._find_images(img_dir)
+        images = set(self._names)
         if not images:
-            raise FileNotFoundError(self._missing(
-                img_dir, f'no *.{self.img_suffix} images'))
+            raise FileNotFoundError(self._missing(img_dir, 'no ' + ', '.join(
+                f'*.{x}' for x in self._suffixes()) + ' images'))
         data_list = []
         if self.ann_file == '':
             for img_id in sorted(images):
@@ -194,6 +220,13 @@ class SSDDDataset(DOTADataset):
     Analysis", Remote Sensing 13(18):3690, 2021."""
 
     METAINFO = dict(classes=('ship', ), palette=[(0, 255, 0)])
+
+    def __init__(self, *args,
+                 img_suffix: Union[str, Sequence[str]] = IMAGE_SUFFIXES,
+                 **kwargs) -> None:
+        # SSDD copies come as .png (this release), .jpg (the original
+        # release) or converted: any image file, decoded by content
+        super().__init__(*args, img_suffix=img_suffix, **kwargs)
 
     @staticmethod
     def _how_to_get_data() -> str:
