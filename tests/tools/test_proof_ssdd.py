@@ -138,6 +138,23 @@ def test_one_tiny_run_end_to_end_then_resumed(tmp_path, monkeypatch):
     scores = [k for k in m if not k.endswith('_s') and '_s_' not in k]
     assert len(scores) >= 12
     assert {k: again[k] for k in scores} == {k: m[k] for k in scores}
+    # the held-out split: its scores never go into the validation file
+    test_root = _folder(tmp_path / 'test', n=3)
+    with pytest.raises(SystemExit):
+        proof.main(args + ['--test-root', test_root])
+    assert json.load(open(out))['results'][0]['metrics'] == again
+    # another --out, paths relative to where the command runs: the
+    # checkpoint is scored on the test folder, nothing trains
+    monkeypatch.chdir(tmp_path)
+    rel = [{root: 'data', out: 'test.json', work: 'work'}.get(v, v)
+           for v in args]
+    proof.main(rel + ['--test-root', 'test'])
+    res = json.load(open(tmp_path / 'test.json'))
+    assert res['eval_subset'] is None
+    assert res['eval_root'] == str(tmp_path / 'test') + '/'
+    assert res['results'][0]['metrics'].keys() == m.keys()
+    stats = json.load(open(osp.join(work, tag, 'train_stats.json')))
+    assert stats['processes'] == 1
 
 
 class _Cut(Exception):

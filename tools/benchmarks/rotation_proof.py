@@ -364,19 +364,25 @@ def main_ssdd(a, p) -> None:
     if not a.data_root:
         p.error('--dataset ssdd needs --data-root (a folder with images/ '
                 'and labelTxt/: RBox-SSDD\'s training split)')
-    for sub in ('images', 'labelTxt'):
-        if not osp.isdir(osp.join(a.data_root, sub)):
-            p.error(f'{osp.join(a.data_root, sub)} does not exist: '
-                    '--data-root must hold images/ and labelTxt/ '
-                    '(tools/data/ssdd/README.md)')
+    for flag, root in (('--data-root', a.data_root),
+                       ('--test-root', a.test_root)):
+        for sub in ('images', 'labelTxt') if root else ():
+            if not osp.isdir(osp.join(root, sub)):
+                p.error(f'{osp.join(root, sub)} does not exist: {flag} '
+                        'must hold images/ and labelTxt/ '
+                        '(tools/data/ssdd/README.md)')
+    # paths as given, from where the command runs (it then works in ROOT)
+    for key in ('data_root', 'test_root', 'out', 'work_dir'):
+        if getattr(a, key):
+            setattr(a, key, osp.abspath(getattr(a, key)))
     known = ssdd.VARIANTS[a.detector]
     a.variants = a.variants or list(known)
     bad = [v for v in a.variants if v not in known]
     if bad:
         p.error(f'unknown ssdd {a.detector} variants {bad}: choose from '
                 f'{known}')
-    results = (harness.read_json(a.out) or {}).get('results', []) \
-        if a.out else []
+    held = (harness.read_json(a.out) or {}) if a.out else {}
+    results = held.get('results', [])
     if a.summary:
         print(ssdd.summary(results, a.detector, a.keys))
         print(ssdd.expectations_table(results))
@@ -393,11 +399,23 @@ def main_ssdd(a, p) -> None:
     else:
         eval_root, subset = data_root, 'val'
         turned = osp.join(a.work_dir, f'turned_val{a.val_every}')
-    cfg = Config.fromfile(ssdd.config_path(a.detector))
-    ssdd.write_turned(cfg, eval_root, subset, a.val_every, turned)
     info = dict(dataset='ssdd', data_root=data_root, eval_root=eval_root,
                 eval_subset=subset, val_every=a.val_every,
                 turned_angles=list(ssdd.ROT_ANGLES))
+    if results:
+        # one result file, one evaluation split: scores on the held-out
+        # test split never mix with (or get skipped as) validation ones
+        keys = ('eval_subset', 'val_every') + (
+            ('eval_root', ) if subset is None else ())  # a test folder
+        theirs = {k: held.get(k) for k in keys}
+        ours = {k: info[k] for k in keys}
+        if theirs != ours:
+            p.error(f'{a.out} holds results of another evaluation '
+                    f'({theirs}), not of this one ({ours}): give another '
+                    '--out (the trained checkpoints in --work-dir are '
+                    'reused, so only the scoring runs again)')
+    cfg = Config.fromfile(ssdd.config_path(a.detector))
+    ssdd.write_turned(cfg, eval_root, subset, a.val_every, turned)
     for seed in a.seeds:
         for name in a.variants:
             if any(r.get('dataset') == 'ssdd' and r['variant'] == name and
