@@ -174,9 +174,7 @@ def predict_views(cfg, model, dataset_cfg: dict, log_every: int = 50,
     predictions ``[view][image]`` (data samples on the CPU, in each view's
     own coordinates with its ``homography_matrix``) and the mean seconds
     per image of each view."""
-    import torch
     from mmcv.transforms import Compose
-    from mmengine.dataset import pseudo_collate
 
     from rotaug.registry import DATASETS
     ds_cfg = copy.deepcopy(dataset_cfg)
@@ -184,10 +182,26 @@ def predict_views(cfg, model, dataset_cfg: dict, log_every: int = 50,
     dataset = DATASETS.build(ds_cfg)
     load = Compose([t for t in cfg.tta_pipeline
                     if t['type'] != 'TestTimeAug'])
-    views = tta_view_pipelines(cfg)
+    n = len(dataset)
+    preds, secs = predict_each_view(model, dataset, load,
+                                    tta_view_pipelines(cfg), n, log_every,
+                                    f'[{tag}]')
+    return dataset.metainfo['classes'], preds, [s / max(n, 1) for s in secs]
+
+
+def predict_each_view(model, dataset, load, views: Sequence[object], n: int,
+                      log_every: int = 50, prefix: str = '[views]'):
+    """The loop of ``predict_views`` (and of tta_eval.py's own view set):
+    each of the first ``n`` images of ``dataset`` is loaded once by
+    ``load``, then every pipeline of ``views`` runs on a copy of it and the
+    detector predicts it. Returns the predictions ``[view][image]`` (data
+    samples on the CPU) and the seconds of each view (its pipeline and the
+    detector) summed over the images; prints ``{prefix} i/n images`` every
+    ``log_every`` images and after the last."""
+    import torch
+    from mmengine.dataset import pseudo_collate
     preds: List[list] = [[] for _ in views]
     secs = [0.0 for _ in views]
-    n = len(dataset)
     with torch.no_grad():
         for i in range(n):
             info = load(dataset.get_data_info(i))
@@ -199,8 +213,8 @@ def predict_views(cfg, model, dataset_cfg: dict, log_every: int = 50,
                 out.pred_instances = out.pred_instances.to('cpu')
                 preds[v].append(out)
             if log_every and ((i + 1) % log_every == 0 or i + 1 == n):
-                print(f'[{tag}] {i + 1}/{n} images', flush=True)
-    return dataset.metainfo['classes'], preds, [s / max(n, 1) for s in secs]
+                print(f'{prefix} {i + 1}/{n} images', flush=True)
+    return preds, secs
 
 
 def merge_views(cfg, model, preds: List[list]) -> list:

@@ -114,10 +114,11 @@ def view_pipelines(cfg):
 
 
 def run_views(cfg, model, data_root, split, max_images):
-    """Every view of every image: predictions (CPU) and seconds."""
+    """Every view of every image: predictions (CPU) and seconds. The views
+    are this script's own (``view_specs``, not the config's
+    ``tta_pipeline``); the loop over images and views is the harness's."""
     import torch
     from mmcv.transforms import Compose
-    from mmengine.dataset import pseudo_collate
 
     from rotaug.registry import DATASETS
     ds_cfg = copy.deepcopy(cfg.test_dataloader.dataset)
@@ -129,19 +130,12 @@ def run_views(cfg, model, data_root, split, max_images):
     load, pipes = view_pipelines(cfg)
     load = Compose([load])
     n = len(dataset) if max_images is None else min(max_images, len(dataset))
-    preds = {v: [] for v in pipes}
-    secs = {v: 0.0 for v in pipes}
-    for i in range(n):
-        info = load(dataset.get_data_info(i))
-        for name, pipe in pipes.items():
-            t0 = time.perf_counter()
-            item = pipe(copy.deepcopy(info))
-            out = model.test_step(pseudo_collate([item]))[0]
-            secs[name] += time.perf_counter() - t0
-            out.pred_instances = out.pred_instances.to('cpu')
-            preds[name].append(out)
-        if (i + 1) % 10 == 0 or i + 1 == n:
-            print(f'[tta_eval] {split}: {i + 1}/{n} images', flush=True)
+    names = list(pipes)
+    per_view, view_secs = harness.predict_each_view(
+        model, dataset, load, [pipes[v] for v in names], n, log_every=10,
+        prefix=f'[tta_eval] {split}:')
+    preds = dict(zip(names, per_view))
+    secs = dict(zip(names, view_secs))
     torch.cuda.empty_cache() if torch.cuda.is_available() else None
     return dataset.metainfo['classes'], preds, {
         k: v / n for k, v in secs.items()}
