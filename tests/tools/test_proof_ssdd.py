@@ -247,3 +247,20 @@ def test_expectations_are_judged_seed_by_seed():
     }
     table = ssdd.expectations_table(results)
     assert table.count('**no**') == 5 and table.count('| yes |') == 3
+
+
+def test_summary_mean_and_sample_sd_over_seeds():
+    keys = ('up_voc07/AP50', )
+    results = [_record('obb', 'none', 0, **{'up_voc07/AP50': 0.60}),
+               _record('obb', 'none', 1, **{'up_voc07/AP50': 0.70}),
+               _record('obb', 'rotaug', 0, **{'up_voc07/AP50': 0.65}),
+               _record('hbb', 'none', 0, **{'up_voc07/AP50': 0.10})]
+    for r in results:
+        r['nonfinite'] = 0
+    lines = ssdd.summary(results, 'obb', keys).splitlines()
+    # two seeds: mean 0.65, sample sd 0.0707; one seed: no spread shown
+    assert lines[2] == '| none | 2000 | 0,1 | 0.650 ± 0.071 | 0/0 |'
+    assert lines[3] == '| rotaug | 2000 | 0 | 0.650 | 0 |'
+    assert lines[4:] == ['| none | 2000 | 0 | 0.600 | 0 |',
+                         '| none | 2000 | 1 | 0.700 | 0 |',
+                         '| rotaug | 2000 | 0 | 0.650 | 0 |']

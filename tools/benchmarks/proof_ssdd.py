@@ -295,7 +295,8 @@ def run_variant(detector: str, name: str, seed: int, iters: int,
 
 def summary(results: List[dict], detector: str,
             keys: Sequence[str] = None) -> str:
-    """Markdown: mean ± sd (range) over seeds per variant, then per seed."""
+    """Markdown: mean ± sample sd over seeds per variant (the value alone
+    for one seed), then each seed."""
     import numpy as np
     keys = keys or HEADLINE + tuple(f'tta_{k}' for k in HEADLINE)
     rows = [r for r in results if r.get('dataset') == 'ssdd'
@@ -310,8 +311,9 @@ def summary(results: List[dict], detector: str,
         for k in keys:
             v = np.array([r['metrics'].get(k, np.nan) for r in rs])
             v = v[~np.isnan(v)]
-            cells.append('-' if not len(v) else
-                         f'{v.mean():.3f} ± {v.std():.3f}')
+            # one seed has no spread to show
+            cells.append('-' if not len(v) else f'{v[0]:.3f}' if len(v) == 1
+                         else f'{v.mean():.3f} ± {v.std(ddof=1):.3f}')
         lines.append(f'| {name} | {iters} | '
                      + ','.join(str(r['seed']) for r in rs) + ' | '
                      + ' | '.join(cells) + ' | '
