@@ -247,6 +247,12 @@ def test_expectations_are_judged_seed_by_seed():
     }
     table = ssdd.expectations_table(results)
     assert table.count('**no**') == 5 and table.count('| yes |') == 3
+    # a smoke test on a few images is no result: never judged
+    smoke = _record('hbb', 'mmdet-filter', 1, **{'up_coco/AP75': 0.0})
+    smoke['max_eval_images'] = 2
+    more = results + [smoke, _record('hbb', 'rotaug', 1,
+                                     **{'up_coco/AP75': 0.3})]
+    assert len(ssdd.expectations(more)) == len(got)
 
 
 def test_summary_mean_and_sample_sd_over_seeds():

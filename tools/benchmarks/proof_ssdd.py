@@ -349,14 +349,17 @@ def expectations(results: List[dict]) -> List[dict]:
     """Each expectation of the proof judged on every seed (and, for TTA,
     every trained model) that ``results`` hold: dicts with ``check``,
     ``detector``, ``seed``, ``metric``, ``values`` (the two sides),
-    ``holds``. Seeds missing a variant are left out, not judged."""
+    ``holds``. Seeds missing a variant, and smoke tests scored on a few
+    images (``max_eval_images``), are left out, not judged."""
     runs = {(r['detector'], r['variant'], r['seed'], r['iters']): r
-            for r in results if r.get('dataset') == 'ssdd'}
+            for r in results if r.get('dataset') == 'ssdd'
+            and not r.get('max_eval_images')}
     out = []
     for check, det, key, better, worse, margin, strict in EXPECTATIONS:
         for (d, v, seed, iters), r in sorted(runs.items()):
             other = runs.get((det, worse, seed, iters))
-            if d != det or v != better or other is None:
+            if d != det or v != better or other is None or \
+                    key not in r['metrics'] or key not in other['metrics']:
                 continue
             a, b = r['metrics'][key], other['metrics'][key] + margin
             out.append(dict(check=check, detector=det, seed=seed,
