@@ -146,7 +146,7 @@ def warp_boxes(boxes: Array,
         out = _refit_to_hbox(poly, vis, canvas, clip)
         box_type = 'hbox'
     elif box_type == 'rbox':
-        out = _refit_rbox(safe, poly, matrix, vis, angle_version)
+        out = _refit_rbox(safe, poly, matrix, vis, angle_version, canvas)
     elif box_type == 'qbox':
         out = _refit_qbox(poly, vis)
     else:
@@ -307,18 +307,42 @@ def _refit_to_hbox(poly, vis: Optional[Visible], canvas, clip: bool):
 
 
 def _refit_rbox(safe, poly, matrix, vis: Optional[Visible],
-                angle_version: Optional[str]):
+                angle_version: Optional[str], canvas):
     """rboxes map exactly (:func:`map_rboxes`); those that cross the border
     become the tightest box at the object's own angle around its visible
-    part."""
+    part (centre on the canvas: :func:`_centres_onto_canvas`)."""
     xp = namespace(safe)
     out = map_rboxes(safe, matrix, poly)
     if vis is not None:
+        fitted = fit_rbox(vis.pts, vis.valid, out[vis.idx, 4])
         out = xp.scatter(out, vis.idx,
-                         fit_rbox(vis.pts, vis.valid, out[vis.idx, 4]))
+                         _centres_onto_canvas(fitted, canvas, vis.idx))
     if angle_version is not None:
         out = regularize_rboxes(out, angle_version)
     return out
+
+
+#: how far (px) rounding may leave a refitted rbox's centre off the canvas
+CENTRE_SNAP = 1e-6
+
+
+def _centres_onto_canvas(fitted, canvas, idx):
+    """The centre of the box around a visible part lies on the canvas, and
+    exactly on its border when the part is a corner of the object (the box
+    then spans the corner and the two points where its sides leave the
+    canvas): rounding leaves such centres off the border by about 1e-13 px
+    about half the time, and the policy would drop a visible object for an
+    off-canvas centre by chance. Centres within :data:`CENTRE_SNAP` of the
+    canvas are put on its border; the box's sides and angle are kept."""
+    xp = namespace(fitted)
+    ww, hh = (_sel(b, idx) for b in canvas)
+    cols = []
+    for k, size in ((0, ww), (1, hh)):
+        c = fitted[:, k]
+        c = xp.where((c < 0) & (c >= -CENTRE_SNAP), 0.0, c)
+        c = xp.where((c > size) & (c <= size + CENTRE_SNAP), size, c)
+        cols.append(c[:, None])
+    return xp.cat(cols + [fitted[:, 2:]], 1)
 
 
 def _refit_qbox(poly, vis: Optional[Visible]):
