@@ -392,9 +392,9 @@ def main_ssdd(a, p) -> None:
         os.environ.get('CUDA_VISIBLE_DEVICES', '')
     import rotaug  # noqa: F401
     from mmengine.config import Config
-    data_root = osp.abspath(a.data_root).rstrip('/') + '/'
+    data_root = a.data_root.rstrip('/') + '/'  # absolute (above)
     if a.test_root:
-        eval_root, subset = osp.abspath(a.test_root).rstrip('/') + '/', None
+        eval_root, subset = a.test_root.rstrip('/') + '/', None
         turned = osp.join(a.work_dir, 'turned_test')
     else:
         eval_root, subset = data_root, 'val'

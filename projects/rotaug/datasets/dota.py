@@ -106,8 +106,7 @@ class DOTADataset(_MMRotateDOTA):
             names[stem] = osp.basename(path)
         return names
 
-    def _image_info(self, img_id: str) -> dict:
-        name = self._names[img_id]
+    def _image_info(self, img_id: str, name: str) -> dict:
         path = osp.join(self.data_prefix['img_path'], name)
         info = dict(img_id=img_id, file_name=name, img_path=path)
         size = image_size(path)
@@ -133,15 +132,15 @@ class DOTADataset(_MMRotateDOTA):
 
     def load_data_list(self) -> List[dict]:
         img_dir = self.data_prefix['img_path']
-        self._names = self._find_images(img_dir)
-        images = set(self._names)
+        names = self._find_images(img_dir)
+        images = set(names)
         if not images:
             raise FileNotFoundError(self._missing(img_dir, 'no ' + ', '.join(
                 f'*.{x}' for x in self._suffixes()) + ' images'))
         data_list = []
         if self.ann_file == '':
             for img_id in sorted(images):
-                info = self._image_info(img_id)
+                info = self._image_info(img_id, names[img_id])
                 info['instances'] = []
                 data_list.append(info)
             return self._finish(data_list)
@@ -159,7 +158,7 @@ class DOTADataset(_MMRotateDOTA):
             labelled.add(img_id)
             objects, _ = parse_dota_label_file(txt, classes, self.strict,
                                                self.parse_report)
-            info = self._image_info(img_id)
+            info = self._image_info(img_id, names[img_id])
             info['instances'] = [
                 dict(bbox=obj['poly'].tolist(), bbox_label=obj['label'],
                      ignore_flag=int(obj['difficult'] > self.diff_thr))
