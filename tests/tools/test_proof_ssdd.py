@@ -157,6 +157,50 @@ def test_one_tiny_run_end_to_end_then_resumed(tmp_path, monkeypatch):
     assert stats['processes'] == 1
 
 
+def test_train_then_score_in_another_process(tmp_path, monkeypatch):
+    """--stage train writes a checkpoint and no record; --stage score
+    refuses an untrained run, and merges its record into what --out holds
+    when it writes (another scorer may have added one meanwhile)."""
+    root = _folder(tmp_path / 'data', n=10)
+    out = str(tmp_path / 'ssdd.json')
+    work = str(tmp_path / 'work')
+    args = ['--dataset', 'ssdd', '--data-root', root, '--val-every', '5',
+            '--detector', 'hbb', '--variants', 'none', '--iters', '2',
+            '--work-dir', work, '--out', out, '--max-eval-images', '1',
+            '--device', 'cpu']
+    proof.main(args + ['--stage', 'train', '--seeds', '0'])
+    tag = ssdd.run_tag('hbb', 'none', 0, 2)
+    assert osp.exists(osp.join(work, tag, 'iter_2.pth'))
+    assert not osp.exists(out)
+    with pytest.raises(FileNotFoundError, match='not trained'):
+        proof.main(args + ['--stage', 'score', '--seeds', '1'])
+    other = dict(_record('hbb', 'rotaug', 0, **{'up_voc07/AP50': 0.5}),
+                 iters=2, nonfinite=0)
+    real = ssdd.score_variant
+
+    def score_while_another_writes(*a, **k):
+        rec = real(*a, **k)
+        held = json.load(open(out))
+        held['results'].append(other)
+        with open(out, 'w') as f:
+            json.dump(held, f)
+        return rec
+
+    # --out must exist (with this evaluation) for another scorer to add to
+    proof._save(out, [], dataset='ssdd', eval_subset='val', val_every=5)
+    monkeypatch.setattr(ssdd, 'score_variant', score_while_another_writes)
+    proof.main(args + ['--stage', 'score', '--seeds', '0'])
+    got = json.load(open(out))['results']
+    assert [(r['variant'], r['seed']) for r in got] == [('rotaug', 0),
+                                                        ('none', 0)]
+    assert got[0] == other and 0.0 <= got[1]['metrics'][
+        'up_voc07/AP50'] <= 1.0
+    stats = json.load(open(osp.join(work, tag, 'train_stats.json')))
+    assert stats['processes'] == 1 and len(stats['train_commits']) == 1
+    with pytest.raises(SystemExit):
+        proof.main(['--stage', 'train'])  # synthetic data: no stages
+
+
 class _Cut(Exception):
     pass
 

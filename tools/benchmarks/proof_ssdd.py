@@ -225,56 +225,77 @@ def run_tag(detector: str, name: str, seed: int, iters: int) -> str:
     return f'ssdd_{detector}_{name}_seed{seed}_it{iters}'
 
 
-def run_variant(detector: str, name: str, seed: int, iters: int,
-                data_root: str, val_every: int, work_root: str,
-                eval_root: str, eval_subset: Optional[str],
-                turned_root: str, val_interval: int = 0,
-                max_eval_images: Optional[int] = None,
-                ckpt_interval: int = 250) -> dict:
-    """Train one variant (or continue its cut run), then score its final
-    checkpoint on every split, without and with TTA."""
+def train_variant(detector: str, name: str, seed: int, iters: int,
+                  data_root: str, val_every: int, work_root: str,
+                  val_interval: int = 0, ckpt_interval: int = 250) -> str:
+    """Train one variant, or continue its cut run from the last
+    checkpoint; nothing when its final checkpoint exists. Returns that
+    checkpoint's path. Timing and non-finite steps go to
+    ``train_stats.json`` beside it (summed over the processes that made
+    it)."""
     import time
 
     import numpy as np
     from mmengine.registry import init_default_scope
     from mmengine.runner import Runner
-    tag = run_tag(detector, name, seed, iters)
-    work_dir = osp.join(work_root, tag)
+    work_dir = osp.join(work_root, run_tag(detector, name, seed, iters))
+    ckpt = osp.join(work_dir, f'iter_{iters}.pth')
+    if osp.exists(ckpt):
+        return ckpt
     cfg = variant_config(detector, name, data_root, val_every, work_dir,
                          iters, seed, val_interval, ckpt_interval)
+    stats_path = osp.join(work_dir, 'train_stats.json')
+    init_default_scope(cfg.get('default_scope', 'rotaug'))
+    runner = Runner.from_cfg(cfg)
+    log = {}
+    runner.register_hook(harness.iter_times_hook(log))
+    runner.register_hook(val_curve_hook(
+        osp.join(work_dir, 'val_curve.json')))
+    t0 = time.time()
+    runner.train()
+    # the iteration this process started from (0, or a checkpoint's)
+    start = runner.iter - len(log['time'])
+    stats = harness.read_json(stats_path) or dict(
+        train_s=0.0, iters_timed=0, time_sum=0.0, data_time_sum=0.0,
+        nonfinite=0, processes=0)
+    skip = min(10, max(0, len(log['time']) - 1))
+    stats['train_s'] += time.time() - t0
+    stats['iters_timed'] += len(log['time'][skip:])
+    stats['time_sum'] += float(np.sum(log['time'][skip:]))
+    stats['data_time_sum'] += float(np.sum(log['data_time'][skip:]))
+    # the message hub's count is resumed with the checkpoint: it is the
+    # count of the steps that made the final weights
+    stats['nonfinite'] = int(runner.message_hub.get_info(
+        'train/nonfinite_losses') or 0)
+    stats['processes'] += 1
+    stats['resumed_at'] = stats.get('resumed_at', []) + [start]
+    stats['train_commits'] = stats.get('train_commits', []) + [
+        harness.git_commit()]
+    harness.write_json(stats_path, stats)
+    return ckpt
+
+
+def score_variant(detector: str, name: str, seed: int, iters: int,
+                  data_root: str, val_every: int, work_root: str,
+                  eval_root: str, eval_subset: Optional[str],
+                  turned_root: str,
+                  max_eval_images: Optional[int] = None) -> dict:
+    """Score the final checkpoint of a trained variant on every split,
+    without and with TTA: its result record."""
+    import time
+    tag = run_tag(detector, name, seed, iters)
+    work_dir = osp.join(work_root, tag)
     ckpt = osp.join(work_dir, f'iter_{iters}.pth')
+    stats = harness.read_json(osp.join(work_dir, 'train_stats.json'))
+    if not osp.exists(ckpt) or stats is None:
+        raise FileNotFoundError(
+            f'{ckpt}: run {tag} is not trained (or has no '
+            'train_stats.json): train it first')
+    cfg = variant_config(detector, name, data_root, val_every, work_dir,
+                         iters, seed)
     record = dict(dataset='ssdd', detector=detector, variant=name,
                   seed=seed, iters=iters, val_every=val_every,
                   commit=harness.git_commit())
-    stats_path = osp.join(work_dir, 'train_stats.json')
-    if not osp.exists(ckpt):
-        init_default_scope(cfg.get('default_scope', 'rotaug'))
-        runner = Runner.from_cfg(cfg)
-        log = {}
-        runner.register_hook(harness.iter_times_hook(log))
-        runner.register_hook(val_curve_hook(
-            osp.join(work_dir, 'val_curve.json')))
-        t0 = time.time()
-        runner.train()
-        # the iteration this process started from (0, or a checkpoint's)
-        start = runner.iter - len(log['time'])
-        stats = harness.read_json(stats_path) or dict(
-            train_s=0.0, iters_timed=0, time_sum=0.0, data_time_sum=0.0,
-            nonfinite=0, processes=0)
-        skip = min(10, max(0, len(log['time']) - 1))
-        stats['train_s'] += time.time() - t0
-        stats['iters_timed'] += len(log['time'][skip:])
-        stats['time_sum'] += float(np.sum(log['time'][skip:]))
-        stats['data_time_sum'] += float(np.sum(log['data_time'][skip:]))
-        # the message hub's count is resumed with the checkpoint: it is
-        # the count of the steps that made the final weights
-        stats['nonfinite'] = int(runner.message_hub.get_info(
-            'train/nonfinite_losses') or 0)
-        stats['processes'] += 1
-        stats['resumed_at'] = stats.get('resumed_at', []) + [start]
-        harness.write_json(stats_path, stats)
-        del runner
-    stats = harness.read_json(stats_path)
     n = max(stats['iters_timed'], 1)
     record.update(train_s=stats['train_s'], iter_s=stats['time_sum'] / n,
                   data_s=stats['data_time_sum'] / n,
@@ -291,6 +312,21 @@ def run_variant(detector: str, name: str, seed: int, iters: int,
         record['max_eval_images'] = max_eval_images
     record['test_s'] = time.time() - t0
     return record
+
+
+def run_variant(detector: str, name: str, seed: int, iters: int,
+                data_root: str, val_every: int, work_root: str,
+                eval_root: str, eval_subset: Optional[str],
+                turned_root: str, val_interval: int = 0,
+                max_eval_images: Optional[int] = None,
+                ckpt_interval: int = 250) -> dict:
+    """Train one variant (or continue its cut run), then score its final
+    checkpoint on every split, without and with TTA."""
+    train_variant(detector, name, seed, iters, data_root, val_every,
+                  work_root, val_interval, ckpt_interval)
+    return score_variant(detector, name, seed, iters, data_root, val_every,
+                         work_root, eval_root, eval_subset, turned_root,
+                         max_eval_images)
 
 
 def summary(results: List[dict], detector: str,

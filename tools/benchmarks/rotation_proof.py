@@ -415,27 +415,59 @@ def main_ssdd(a, p) -> None:
                     '--out (the trained checkpoints in --work-dir are '
                     'reused, so only the scoring runs again)')
     cfg = Config.fromfile(ssdd.config_path(a.detector))
-    ssdd.write_turned(cfg, eval_root, subset, a.val_every, turned)
+    if a.stage != 'train':
+        ssdd.write_turned(cfg, eval_root, subset, a.val_every, turned)
     for seed in a.seeds:
         for name in a.variants:
-            if any(r.get('dataset') == 'ssdd' and r['variant'] == name and
-                   r['seed'] == seed and r['iters'] == a.iters and
-                   r['detector'] == a.detector for r in results):
+            if _held(results, a, name, seed):
                 print(f'[proof] ssdd {a.detector} {name} (seed {seed}): in '
                       f'{a.out}, skipped')
                 continue
-            print(f'[proof] ssdd {a.detector} {name} (seed {seed}): '
+            what = dict(train='training', score='scoring',
+                        all='training and scoring')[a.stage]
+            print(f'[proof] ssdd {a.detector} {name} (seed {seed}): {what}, '
                   f'{a.iters} iterations', flush=True)
-            results.append(ssdd.run_variant(
-                a.detector, name, seed, a.iters, data_root, a.val_every,
-                a.work_dir, eval_root, subset, turned,
-                a.val_interval if seed == a.seeds[0] else 0,
-                a.max_eval_images))
-            print(f"[proof] {json.dumps(results[-1]['metrics'])}",
-                  flush=True)
-            _save(a.out, results, **info)
-    print(ssdd.summary(results, a.detector, a.keys))
-    print(ssdd.expectations_table(results))
+            common = (a.detector, name, seed, a.iters, data_root,
+                      a.val_every, a.work_dir)
+            if a.stage != 'score':
+                ssdd.train_variant(
+                    *common, a.val_interval if seed == a.seeds[0] else 0)
+            if a.stage == 'train':
+                continue
+            rec = ssdd.score_variant(*common, eval_root, subset, turned,
+                                     a.max_eval_images)
+            print(f"[proof] {json.dumps(rec['metrics'])}", flush=True)
+            results = _add_result(a, rec, info)
+    if a.stage != 'train':
+        print(ssdd.summary(results, a.detector, a.keys))
+        print(ssdd.expectations_table(results))
+
+
+def _held(results, a, name: str, seed: int) -> bool:
+    return any(r.get('dataset') == 'ssdd' and r['variant'] == name and
+               r['seed'] == seed and r['iters'] == a.iters and
+               r['detector'] == a.detector for r in results)
+
+
+def _add_result(a, rec: dict, info: dict) -> list:
+    """Add one run's record to ``--out`` and return the file's results.
+    Several processes may write the file (``--stage score`` in the
+    background while the next run trains): under a lock, the file is read
+    again and the record merged into what it holds then."""
+    if not a.out:
+        return [rec]
+    import fcntl
+    with open(a.out + '.lock', 'w') as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        held = harness.read_json(a.out) or {}
+        results = [r for r in held.get('results', [])
+                   if not (r.get('dataset') == 'ssdd' and
+                           (r['detector'], r['variant'], r['seed'],
+                            r['iters']) == (rec['detector'], rec['variant'],
+                                            rec['seed'], rec['iters']))]
+        results.append(rec)
+        _save(a.out, results, **info)
+    return results
 
 
 def main(argv=None) -> None:
@@ -449,6 +481,11 @@ def main(argv=None) -> None:
     p.add_argument('--test-root', default=None,
                    help='ssdd: score on this folder (images/, labelTxt/) '
                    'instead of the validation split')
+    p.add_argument('--stage', default='all', choices=('all', 'train', 'score'),
+                   help='ssdd: train: only train (or continue) the runs '
+                   'not in --out; score: only score the trained runs not '
+                   'in --out (one may run in the background while the '
+                   'next run trains: ssdd_proof_queue.sh); all: both')
     p.add_argument('--max-eval-images', type=int, default=None,
                    help='ssdd: score on the first N images of each split '
                    'only (a smoke test, not a result)')
@@ -497,6 +534,8 @@ def main(argv=None) -> None:
     a = p.parse_args(argv)
     if a.dataset == 'ssdd':
         return main_ssdd(a, p)
+    if a.stage != 'all':
+        p.error('--stage is for --dataset ssdd')
     if a.summary:
         if not a.out or not osp.exists(a.out):
             p.error('--summary needs an existing --out file')
