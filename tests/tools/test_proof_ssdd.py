@@ -197,6 +197,7 @@ def test_train_then_score_in_another_process(tmp_path, monkeypatch):
         'up_voc07/AP50'] <= 1.0
     stats = json.load(open(osp.join(work, tag, 'train_stats.json')))
     assert stats['processes'] == 1 and len(stats['train_commits']) == 1
+    assert stats['segments'][0]['end'] == 2
     with pytest.raises(SystemExit):
         proof.main(['--stage', 'train'])  # synthetic data: no stages
 
@@ -239,13 +240,31 @@ def test_a_cut_run_continues_from_its_last_checkpoint(tmp_path,
     assert osp.exists(osp.join(run_dir, 'iter_2.pth'))
     assert not osp.exists(osp.join(run_dir, 'iter_4.pth'))
     monkeypatch.setattr(harness, 'iter_times_hook', real_hook)
+    # the cut process's timing up to its checkpoint is kept
+    with open(osp.join(run_dir, 'train_stats.json')) as f:
+        cut = json.load(f)
+    assert [(s['start'], s['end']) for s in cut['segments']] == [(0, 2)]
     rec = ssdd.run_variant(**kwargs)
-    assert rec['resumed_at'] == [2]
+    assert rec['resumed_at'] == [0, 2]
     assert osp.exists(osp.join(run_dir, 'iter_4.pth'))
     with open(osp.join(run_dir, 'train_stats.json')) as f:
         stats = json.load(f)
-    assert stats['processes'] == 1 and stats['iters_timed'] <= 2
-    assert rec['nonfinite'] == 0
+    assert [(s['start'], s['end']) for s in stats['segments']] == [(0, 2),
+                                                                   (2, 4)]
+    assert stats['segments'][0] == cut['segments'][0]
+    assert stats['processes'] == 2
+    assert stats['train_s'] == pytest.approx(
+        sum(s['train_s'] for s in stats['segments']))
+    assert rec['train_s'] == stats['train_s'] and rec['nonfinite'] == 0
+    # a process cut before its first checkpoint leaves nothing to count:
+    # the next one starts at 0 and replaces what was written past it
+    hook = ssdd.train_stats_hook(osp.join(run_dir, 'train_stats.json'),
+                                 {'time': [], 'data_time': []}, 2)
+
+    class R:
+        iter = 0
+    hook.before_train(R)
+    assert hook.kept == []
 
 
 def _record(detector, variant, seed, **metrics):

@@ -225,17 +225,74 @@ def run_tag(detector: str, name: str, seed: int, iters: int) -> str:
     return f'ssdd_{detector}_{name}_seed{seed}_it{iters}'
 
 
+def _sum_segments(stats: dict) -> dict:
+    """The totals of ``stats['segments']`` (one per training process: the
+    iterations it trained, each ending at a checkpoint or the last
+    iteration) as the flat keys the result record reads."""
+    segs = stats.get('segments', [])
+    for key in ('train_s', 'iters_timed', 'time_sum', 'data_time_sum'):
+        stats[key] = sum(seg[key] for seg in segs)
+    stats['processes'] = len(segs)
+    stats['resumed_at'] = [seg['start'] for seg in segs]
+    return stats
+
+
+def train_stats_hook(path: str, log: Dict[str, list], every: int):
+    """A hook writing this process's timing to ``path`` at every
+    checkpoint (every ``every`` iterations, after the checkpoint hook) and
+    at the end, so a process cut by the end of a session keeps the timing
+    of the iterations its last checkpoint holds: a resumed run is timed
+    over all of its iterations, each counted once. ``log`` is the lists
+    of ``harness.iter_times_hook``."""
+    import time
+
+    import numpy as np
+    from mmengine.hooks import Hook
+
+    class TrainStats(Hook):
+        priority = 'LOWEST'  # after the checkpoint hook
+
+        def before_train(self, runner):
+            self.start, self.t0 = runner.iter, time.time()
+            self.first = len(log['time'])
+            stats = harness.read_json(path) or {}
+            # what trained past the checkpoint this run resumed from was
+            # lost with its process: trained again here
+            self.kept = [seg for seg in stats.get('segments', [])
+                         if seg['end'] <= self.start]
+            self.commits = stats.get('train_commits', [])[:len(self.kept)]
+
+        def after_train_iter(self, runner, batch_idx, data_batch=None,
+                             outputs=None):
+            done = runner.iter + 1
+            if done % every and done != runner.max_iters:
+                return
+            times = log['time'][self.first:]
+            data = log['data_time'][self.first:]
+            skip = min(10, max(0, len(times) - 1))  # warm-up
+            seg = dict(start=self.start, end=done,
+                       train_s=time.time() - self.t0,
+                       iters_timed=len(times[skip:]),
+                       time_sum=float(np.sum(times[skip:])),
+                       data_time_sum=float(np.sum(data[skip:])))
+            # the message hub's count is resumed with the checkpoint: the
+            # count of the steps that made these weights
+            stats = dict(segments=self.kept + [seg],
+                         nonfinite=int(runner.message_hub.get_info(
+                             'train/nonfinite_losses') or 0),
+                         train_commits=self.commits + [harness.git_commit()])
+            harness.write_json(path, _sum_segments(stats))
+
+    return TrainStats()
+
+
 def train_variant(detector: str, name: str, seed: int, iters: int,
                   data_root: str, val_every: int, work_root: str,
                   val_interval: int = 0, ckpt_interval: int = 250) -> str:
     """Train one variant, or continue its cut run from the last
     checkpoint; nothing when its final checkpoint exists. Returns that
     checkpoint's path. Timing and non-finite steps go to
-    ``train_stats.json`` beside it (summed over the processes that made
-    it)."""
-    import time
-
-    import numpy as np
+    ``train_stats.json`` beside it (``train_stats_hook``)."""
     from mmengine.registry import init_default_scope
     from mmengine.runner import Runner
     work_dir = osp.join(work_root, run_tag(detector, name, seed, iters))
@@ -244,34 +301,16 @@ def train_variant(detector: str, name: str, seed: int, iters: int,
         return ckpt
     cfg = variant_config(detector, name, data_root, val_every, work_dir,
                          iters, seed, val_interval, ckpt_interval)
-    stats_path = osp.join(work_dir, 'train_stats.json')
     init_default_scope(cfg.get('default_scope', 'rotaug'))
     runner = Runner.from_cfg(cfg)
     log = {}
     runner.register_hook(harness.iter_times_hook(log))
+    runner.register_hook(train_stats_hook(
+        osp.join(work_dir, 'train_stats.json'), log,
+        min(ckpt_interval, iters)))
     runner.register_hook(val_curve_hook(
         osp.join(work_dir, 'val_curve.json')))
-    t0 = time.time()
     runner.train()
-    # the iteration this process started from (0, or a checkpoint's)
-    start = runner.iter - len(log['time'])
-    stats = harness.read_json(stats_path) or dict(
-        train_s=0.0, iters_timed=0, time_sum=0.0, data_time_sum=0.0,
-        nonfinite=0, processes=0)
-    skip = min(10, max(0, len(log['time']) - 1))
-    stats['train_s'] += time.time() - t0
-    stats['iters_timed'] += len(log['time'][skip:])
-    stats['time_sum'] += float(np.sum(log['time'][skip:]))
-    stats['data_time_sum'] += float(np.sum(log['data_time'][skip:]))
-    # the message hub's count is resumed with the checkpoint: it is the
-    # count of the steps that made the final weights
-    stats['nonfinite'] = int(runner.message_hub.get_info(
-        'train/nonfinite_losses') or 0)
-    stats['processes'] += 1
-    stats['resumed_at'] = stats.get('resumed_at', []) + [start]
-    stats['train_commits'] = stats.get('train_commits', []) + [
-        harness.git_commit()]
-    harness.write_json(stats_path, stats)
     return ckpt
 
 
