@@ -232,8 +232,17 @@ def test_a_cut_run_continues_from_its_last_checkpoint(tmp_path,
             if runner.iter == 2:
                 raise _Cut()
 
-    monkeypatch.setattr(harness, 'iter_times_hook',
-                        lambda log: [real_hook(log), Kill()][1])
+    class Both(Hook):  # the real timing hook, then the kill
+        priority = 'LOWEST'
+
+        def __init__(self, log):
+            self.hooks = [real_hook(log), Kill()]
+
+        def after_train_iter(self, runner, *args, **kwargs):
+            for h in self.hooks:
+                h.after_train_iter(runner, *args, **kwargs)
+
+    monkeypatch.setattr(harness, 'iter_times_hook', Both)
     with pytest.raises(_Cut):
         ssdd.run_variant(**kwargs)
     run_dir = osp.join(work, ssdd.run_tag('obb', 'none', 0, 4))
@@ -244,6 +253,8 @@ def test_a_cut_run_continues_from_its_last_checkpoint(tmp_path,
     with open(osp.join(run_dir, 'train_stats.json')) as f:
         cut = json.load(f)
     assert [(s['start'], s['end']) for s in cut['segments']] == [(0, 2)]
+    assert cut['segments'][0]['iters_timed'] >= 1
+    assert cut['segments'][0]['time_sum'] > 0
     rec = ssdd.run_variant(**kwargs)
     assert rec['resumed_at'] == [0, 2]
     assert osp.exists(osp.join(run_dir, 'iter_4.pth'))
@@ -256,13 +267,16 @@ def test_a_cut_run_continues_from_its_last_checkpoint(tmp_path,
     assert stats['train_s'] == pytest.approx(
         sum(s['train_s'] for s in stats['segments']))
     assert rec['train_s'] == stats['train_s'] and rec['nonfinite'] == 0
-    # a process cut before its first checkpoint leaves nothing to count:
-    # the next one starts at 0 and replaces what was written past it
+    # a process resuming from a checkpoint keeps the segments up to it
+    # and drops what a cut process trained past it
     hook = ssdd.train_stats_hook(osp.join(run_dir, 'train_stats.json'),
                                  {'time': [], 'data_time': []}, 2)
 
     class R:
-        iter = 0
+        iter = 2
+    hook.before_train(R)
+    assert hook.kept == [stats['segments'][0]]
+    R.iter = 0
     hook.before_train(R)
     assert hook.kept == []
 

@@ -253,7 +253,7 @@ def train_stats_hook(path: str, log: Dict[str, list], every: int):
         priority = 'LOWEST'  # after the checkpoint hook
 
         def before_train(self, runner):
-            self.start, self.t0 = runner.iter, time.time()
+            self.start, self.t0 = runner.iter, None
             self.first = len(log['time'])
             stats = harness.read_json(path) or {}
             # what trained past the checkpoint this run resumed from was
@@ -261,6 +261,12 @@ def train_stats_hook(path: str, log: Dict[str, list], every: int):
             self.kept = [seg for seg in stats.get('segments', [])
                          if seg['end'] <= self.start]
             self.commits = stats.get('train_commits', [])[:len(self.kept)]
+
+        def before_train_iter(self, runner, batch_idx, data_batch=None):
+            # from the first iteration: a resumed loop first replays the
+            # data of the iterations its checkpoint holds
+            if self.t0 is None:
+                self.t0 = time.time()
 
         def after_train_iter(self, runner, batch_idx, data_batch=None,
                              outputs=None):
@@ -335,6 +341,11 @@ def score_variant(detector: str, name: str, seed: int, iters: int,
     record = dict(dataset='ssdd', detector=detector, variant=name,
                   seed=seed, iters=iters, val_every=val_every,
                   commit=harness.git_commit())
+    segs = stats.get('segments')
+    if segs and segs[-1]['end'] != iters:
+        print(f"[proof] {tag}: the timing covers iterations up to "
+              f"{segs[-1]['end']} of {iters} (its last process stopped "
+              'between the checkpoint and the timing)', flush=True)
     n = max(stats['iters_timed'], 1)
     record.update(train_s=stats['train_s'], iter_s=stats['time_sum'] / n,
                   data_s=stats['data_time_sum'] / n,

@@ -437,7 +437,7 @@ def main_ssdd(a, p) -> None:
             rec = ssdd.score_variant(*common, eval_root, subset, turned,
                                      a.max_eval_images)
             print(f"[proof] {json.dumps(rec['metrics'])}", flush=True)
-            results = _add_result(a, rec, info)
+            results = _add_result(a, rec, info, results)
     if a.stage != 'train':
         print(ssdd.summary(results, a.detector, a.keys))
         print(ssdd.expectations_table(results))
@@ -449,13 +449,14 @@ def _held(results, a, name: str, seed: int) -> bool:
                r['detector'] == a.detector for r in results)
 
 
-def _add_result(a, rec: dict, info: dict) -> list:
-    """Add one run's record to ``--out`` and return the file's results.
-    Several processes may write the file (``--stage score`` in the
-    background while the next run trains): under a lock, the file is read
-    again and the record merged into what it holds then."""
+def _add_result(a, rec: dict, info: dict, results: list) -> list:
+    """Add one run's record to ``--out`` (or, without one, to
+    ``results``) and return the results. Several processes may write the
+    file (``--stage score`` in the background while the next run trains):
+    under a lock, the file is read again and the record merged into what
+    it holds then."""
     if not a.out:
-        return [rec]
+        return results + [rec]
     import fcntl
     with open(a.out + '.lock', 'w') as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)

@@ -22,6 +22,9 @@ scorer=
 wait_scorer() {  # a failed scoring stops the queue
   if [ -n "$scorer" ]; then wait "$scorer"; scorer=; fi
 }
+# a failed training stops the queue, but not the scoring of the run before
+# it (else a restart would score that run twice at once)
+trap 'if [ -n "$scorer" ]; then wait "$scorer" || true; fi' EXIT
 # DETECTOR SEED VARIANT [extra arguments]
 one() {
   local det=$1 seed=$2 var=$3; shift 3
