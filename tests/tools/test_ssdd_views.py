@@ -4,6 +4,7 @@ import os.path as osp
 import sys
 
 import numpy as np
+import pytest
 import torch
 from mmdet.structures import DetDataSample
 from mmdet.structures.bbox import HorizontalBoxes
@@ -11,7 +12,7 @@ from mmengine.structures import InstanceData
 from mmrotate.structures.bbox import RotatedBoxes
 
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
-from _load import load_tool  # noqa: E402
+from _load import harness, load_tool  # noqa: E402
 
 views = load_tool('benchmarks/ssdd_views.py')
 
@@ -66,3 +67,20 @@ def test_edge_offsets_of_matched_detections():
                 [0.9], np.eye(3))
     np.testing.assert_allclose(views.edge_offsets([s]), [[0, 1, 0, 1]])
     assert views.edge_offsets([]).shape == (0, 4)
+
+
+def test_flip_views_replace_the_configs_quarter_turns():
+    from mmengine.config import Config
+    ssdd = load_tool('benchmarks/proof_ssdd.py')
+    cfg = Config.fromfile(ssdd.HBB_CONFIG)
+    before = [views.view_name(v) for v in harness.tta_view_pipelines(cfg)]
+    assert before == ['view 0', 'view 90', 'view 180', 'view 270']
+    flips = views.with_views(cfg, views.FLIP_VIEWS)
+    assert [views.view_name(v) for v in harness.tta_view_pipelines(
+        flips)] == ['view 0', 'flip horizontal', 'view 180', 'flip vertical']
+    # the config itself is untouched
+    assert [views.view_name(v) for v in harness.tta_view_pipelines(
+        cfg)] == before
+    one = views.with_views(cfg, views.FLIP_VIEWS[:1])
+    with pytest.raises(ValueError, match='one stage of views'):
+        views.with_views(one, views.FLIP_VIEWS)

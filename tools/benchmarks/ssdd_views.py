@@ -16,6 +16,7 @@ by how much. Matches: detections scoring above ``--min-score`` whose
 bounding box overlaps a ground truth's by IoU > 0.5 (its best one).
 """
 import argparse
+import copy
 import json
 import os
 import os.path as osp
@@ -83,11 +84,48 @@ def one_view_back(sample, angle_version: str = 'le90'):
     return out
 
 
+# the views a model trained with flips has seen: the image, its flips and
+# its half turn (the config's TTA has quarter turns)
+FLIP_VIEWS = [dict(type='rotaug.Rotate', rotate_angle=0, expand=True),
+              dict(type='mmdet.RandomFlip', prob=1.0,
+                   direction='horizontal'),
+              dict(type='rotaug.Rotate', rotate_angle=180, expand=True),
+              dict(type='mmdet.RandomFlip', prob=1.0, direction='vertical')]
+
+
+def with_views(cfg, views):
+    """A copy of ``cfg`` whose TTA views (the ``TestTimeAug`` stage with
+    several transforms) are ``views``, one transform each; the first must
+    leave the image as it is (it stands for the model without TTA)."""
+    cfg = copy.deepcopy(cfg)
+    for t in cfg.tta_pipeline:
+        if t['type'] == 'TestTimeAug':
+            stages = t['transforms']
+            multi = [i for i, st in enumerate(stages) if len(st) > 1]
+            if len(multi) != 1:
+                raise ValueError('tta_pipeline must have one stage of views')
+            stages[multi[0]] = [dict(v) for v in views]
+    return cfg
+
+
+def view_name(pipe) -> str:
+    """'view 90' for a turn, 'flip horizontal' for a flip."""
+    for t in pipe.transforms:
+        if type(t).__name__ == 'Rotate':
+            return f'view {t.rotate_angle:g}'
+        if type(t).__name__ == 'RandomFlip':
+            d = t.direction
+            return f"flip {d if isinstance(d, str) else '/'.join(d)}"
+    return 'view'
+
+
 def views_of_run(detector: str, variant: str, seed: int, iters: int,
                  data_root: str, val_every: int, work_root: str,
-                 min_score: float = 0.3, max_images=None) -> list:
+                 min_score: float = 0.3, max_images=None,
+                 view_set: str = 'config') -> list:
     """One row per view (then the fusion) of a trained run on the
-    validation split as it is."""
+    validation split as it is; ``view_set``: the config's TTA views, or
+    ``flips`` (``FLIP_VIEWS``) fused with the config's merge."""
     from mmengine.config import Config
     tag = ssdd.run_tag(detector, variant, seed, iters)
     work_dir = osp.join(work_root, tag)
@@ -95,18 +133,18 @@ def views_of_run(detector: str, variant: str, seed: int, iters: int,
     if not osp.exists(ckpt):
         raise FileNotFoundError(f'{ckpt}: run {tag} is not trained')
     cfg = Config.fromfile(ssdd.config_path(detector))
+    if view_set == 'flips':
+        cfg = with_views(cfg, FLIP_VIEWS)
     model = harness.build_model(cfg, ckpt)
     classes, preds, secs = harness.predict_views(
         cfg, model, ssdd.eval_dataset(cfg, data_root, 'val', val_every,
                                       max_images), tag=f'{tag} views')
     metrics = dict(coco=ssdd.METRICS['coco'])
-    angles = [next((getattr(t, 'rotate_angle', None)
-                    for t in v.transforms
-                    if type(t).__name__ == 'Rotate'), None)
-              for v in harness.tta_view_pipelines(cfg)]
+    names = [view_name(v) for v in harness.tta_view_pipelines(cfg)]
     rows = []
-    sets = [(f'view {a}', [k]) for k, a in enumerate(angles)]
-    sets.append(('fused (the config\'s TTA)', list(range(len(preds)))))
+    sets = [(name, [k]) for k, name in enumerate(names)]
+    sets.append(('fused (the config\'s TTA)' if view_set == 'config' else
+                 f'fused ({view_set})', list(range(len(preds)))))
     version = cfg.tta_model.get('tta_cfg', {}).get('angle_version', 'le90')
     for name, ks in sets:
         samples = [one_view_back(s, version) for s in preds[ks[0]]] \
@@ -151,6 +189,9 @@ def main(argv=None) -> None:
     p.add_argument('--work-dir', default=osp.expanduser(
         '~/.cache/rotaug/real_proof'))
     p.add_argument('--min-score', type=float, default=0.3)
+    p.add_argument('--views', default='config', choices=('config', 'flips'),
+                   help="config: the config's TTA views (quarter turns); "
+                   'flips: the image, its flips and its half turn')
     p.add_argument('--max-images', type=int, default=None,
                    help='the first N validation images only (a smoke test)')
     p.add_argument('--out', default=None, help='JSON file of the rows')
@@ -173,13 +214,14 @@ def main(argv=None) -> None:
         for v in variants:
             rows += views_of_run(a.detector, v, seed, a.iters, data_root,
                                  a.val_every, work_root, a.min_score,
-                                 a.max_images)
+                                 a.max_images, a.views)
     print(HEAD)
     print('\n'.join(_row(r) for r in rows))
     if out:
         with open(out, 'w') as f:
             json.dump(dict(data_root=data_root, val_every=a.val_every,
-                           min_score=a.min_score, rows=rows), f, indent=1)
+                           min_score=a.min_score, views=a.views, rows=rows),
+                      f, indent=1)
 
 
 if __name__ == '__main__':
