@@ -344,6 +344,9 @@ def test_summary_mean_and_sample_sd_over_seeds():
     # two seeds: mean 0.65, sample sd 0.0707; one seed: no spread shown
     assert lines[2] == '| none | 2000 | 0,1 | 0.650 ± 0.071 | 0/0 |'
     assert lines[3] == '| rotaug | 2000 | 0 | 0.650 | 0 |'
-    assert lines[4:] == ['| none | 2000 | 0 | 0.600 | 0 |',
+    assert lines[4:7] == ['', '| variant | iterations | seed | '
+                          'up_voc07/AP50 | non-finite steps |',
+                          '|---|---|---|---|---|']
+    assert lines[7:] == ['| none | 2000 | 0 | 0.600 | 0 |',
                          '| none | 2000 | 1 | 0.700 | 0 |',
                          '| rotaug | 2000 | 0 | 0.650 | 0 |']

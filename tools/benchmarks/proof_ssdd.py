@@ -404,6 +404,9 @@ def summary(results: List[dict], detector: str,
                      + ','.join(str(r['seed']) for r in rs) + ' | '
                      + ' | '.join(cells) + ' | '
                      + '/'.join(str(r['nonfinite']) for r in rs) + ' |')
+    # then each seed, a table of its own
+    lines += ['', '| variant | iterations | seed | ' + ' | '.join(keys) +
+              ' | non-finite steps |', '|---' * (len(keys) + 4) + '|']
     for r in rows:
         lines.append(f"| {r['variant']} | {r['iters']} | {r['seed']} | "
                      + ' | '.join(f"{r['metrics'].get(k, float('nan')):.3f}"
