@@ -443,10 +443,15 @@ def main_ssdd(a, p) -> None:
         print(ssdd.expectations_table(results))
 
 
+def _run_key(r: dict) -> tuple:
+    """What makes two SSDD records the same run."""
+    return tuple(r.get(k) for k in ('dataset', 'detector', 'variant', 'seed',
+                                    'iters'))
+
+
 def _held(results, a, name: str, seed: int) -> bool:
-    return any(r.get('dataset') == 'ssdd' and r['variant'] == name and
-               r['seed'] == seed and r['iters'] == a.iters and
-               r['detector'] == a.detector for r in results)
+    key = ('ssdd', a.detector, name, seed, a.iters)
+    return any(_run_key(r) == key for r in results)
 
 
 def _add_result(a, rec: dict, info: dict, results: list) -> list:
@@ -462,10 +467,7 @@ def _add_result(a, rec: dict, info: dict, results: list) -> list:
         fcntl.flock(lock, fcntl.LOCK_EX)
         held = harness.read_json(a.out) or {}
         results = [r for r in held.get('results', [])
-                   if not (r.get('dataset') == 'ssdd' and
-                           (r['detector'], r['variant'], r['seed'],
-                            r['iters']) == (rec['detector'], rec['variant'],
-                                            rec['seed'], rec['iters']))]
+                   if _run_key(r) != _run_key(rec)]
         results.append(rec)
         _save(a.out, results, **info)
     return results
