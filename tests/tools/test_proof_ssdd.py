@@ -321,15 +321,38 @@ def test_expectations_are_judged_seed_by_seed():
          'up_coco/AP75'): False,
         # TTA level with the model does not add
         ('TTA adds (rotaug)', 'hbb', 0, 'up_voc07/AP50'): False,
+        # judged on two seeds: judged once more on the means (paired seeds)
+        # AP50 0.67 > 0.65 and mAP 0.225 > 0.205, though each fails once
+        ('rotaug > none, turned split', 'obb', 'mean', 'rot_voc07/AP50'):
+            True,
+        ('rotaug > none, turned split', 'obb', 'mean', 'rot_coco/mAP'):
+            True,
     }
     table = ssdd.expectations_table(results)
-    assert table.count('**no**') == 5 and table.count('| yes |') == 3
+    assert table.count('**no**') == 5 and table.count('| yes |') == 5
+    assert '| rotaug > none, turned split | obb | mean | rot_coco/mAP | ' \
+        '0.225 | 0.205 | yes |' in table
     # a smoke test on a few images is no result: never judged
     smoke = _record('hbb', 'mmdet-filter', 1, **{'up_coco/AP75': 0.0})
     smoke['max_eval_images'] = 2
     more = results + [smoke, _record('hbb', 'rotaug', 1,
                                      **{'up_coco/AP75': 0.3})]
     assert len(ssdd.expectations(more)) == len(got)
+
+
+def test_report_keeps_its_tables_apart_and_to_one_detector():
+    results = [_record('obb', 'none', 0, **{'rot_voc07/AP50': 0.60}),
+               _record('obb', 'rotaug', 0, **{'rot_voc07/AP50': 0.65}),
+               _record('hbb', 'mmdet-filter', 0, **{'up_coco/AP75': 0.1}),
+               _record('hbb', 'rotaug', 0, **{'up_coco/AP75': 0.2})]
+    for r in results:
+        r['nonfinite'] = 0
+    text = ssdd.report(results, 'obb', ('rot_voc07/AP50', ))
+    blocks = text.split('\n\n')
+    assert [b.splitlines()[0].split(' | ')[0] for b in blocks] == \
+        ['| variant', '| variant', '| expectation']
+    assert 'rotaug > none, turned split | obb | 0' in blocks[2]
+    assert '| hbb |' not in blocks[2]
 
 
 def test_summary_mean_and_sample_sd_over_seeds():

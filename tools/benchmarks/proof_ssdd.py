@@ -438,8 +438,10 @@ def expectations(results: List[dict]) -> List[dict]:
     """Each expectation of the proof judged on every seed (and, for TTA,
     every trained model) that ``results`` hold: dicts with ``check``,
     ``detector``, ``seed``, ``metric``, ``values`` (the two sides),
-    ``holds``. Seeds missing a variant, and smoke tests scored on a few
-    images (``max_eval_images``), are left out, not judged."""
+    ``holds``; then each check judged on two seeds or more once again on
+    the means over those seeds (``seed='mean'``). Seeds missing a variant,
+    and smoke tests scored on a few images (``max_eval_images``), are left
+    out, not judged."""
     runs = {(r['detector'], r['variant'], r['seed'], r['iters']): r
             for r in results if r.get('dataset') == 'ssdd'
             and not r.get('max_eval_images')}
@@ -453,7 +455,8 @@ def expectations(results: List[dict]) -> List[dict]:
             a, b = r['metrics'][key], other['metrics'][key] + margin
             out.append(dict(check=check, detector=det, seed=seed,
                             iters=iters, metric=key, values=(a, b),
-                            holds=bool(a > b if strict else a >= b)))
+                            holds=bool(a > b if strict else a >= b),
+                            strict=strict))
     for (det, v, seed, iters), r in sorted(runs.items()):
         for key in TTA_KEYS:
             a, b = r['metrics'].get(f'tta_{key}'), r['metrics'].get(key)
@@ -461,8 +464,36 @@ def expectations(results: List[dict]) -> List[dict]:
                 continue
             out.append(dict(check=f'TTA adds ({v})', detector=det,
                             seed=seed, iters=iters, metric=key,
-                            values=(a, b), holds=bool(a > b)))
+                            values=(a, b), holds=bool(a > b),
+                            strict=True))
+    return out + _means(out)
+
+
+def _means(judged: List[dict]) -> List[dict]:
+    """The same checks on the mean over seeds (``seed='mean'``), for every
+    check judged on two seeds or more."""
+    groups: Dict[tuple, list] = {}
+    for e in judged:
+        groups.setdefault((e['check'], e['detector'], e['iters'],
+                           e['metric']), []).append(e)
+    out = []
+    for (check, det, iters, key), es in groups.items():
+        if len(es) < 2:
+            continue
+        a = sum(e['values'][0] for e in es) / len(es)
+        b = sum(e['values'][1] for e in es) / len(es)
+        out.append(dict(check=check, detector=det, iters=iters, metric=key,
+                        seed='mean', values=(a, b), strict=es[0]['strict'],
+                        holds=bool(a > b if es[0]['strict'] else a >= b)))
     return out
+
+
+def report(results: List[dict], detector: str,
+           keys: Sequence[str] = None) -> str:
+    """``--summary``: :func:`summary`, then the expectations judged on that
+    detector's runs, each table apart."""
+    return summary(results, detector, keys) + '\n\n' + expectations_table(
+        [r for r in results if r.get('detector') == detector])
 
 
 def expectations_table(results: List[dict]) -> str:

@@ -384,8 +384,7 @@ def main_ssdd(a, p) -> None:
     held = (harness.read_json(a.out) or {}) if a.out else {}
     results = held.get('results', [])
     if a.summary:
-        print(ssdd.summary(results, a.detector, a.keys))
-        print(ssdd.expectations_table(results))
+        print(ssdd.report(results, a.detector, a.keys))
         return
     os.chdir(ROOT)
     os.environ['CUDA_VISIBLE_DEVICES'] = '' if a.device == 'cpu' else \
@@ -439,8 +438,7 @@ def main_ssdd(a, p) -> None:
             print(f"[proof] {json.dumps(rec['metrics'])}", flush=True)
             results = _add_result(a, rec, info, results)
     if a.stage != 'train':
-        print(ssdd.summary(results, a.detector, a.keys))
-        print(ssdd.expectations_table(results))
+        print(ssdd.report(results, a.detector, a.keys))
 
 
 def _run_key(r: dict) -> tuple:
