@@ -471,6 +471,60 @@ def test_eval_random_vs_reference(seed, use_07):
                                    atol=1e-12)
 
 
+@pytest.mark.parametrize('use_07', [True, False])
+def test_match_once_then_accumulate_any_resample_of_images(use_07):
+    images = random_images(7, num_images=6)
+    dets, anns = to_arrays(images)
+    thrs = [0.5, 0.75]
+    matched = F.match_images(dets, anns, 3, thrs)
+    whole = F.eval_dota_map(dets, anns, 3, thrs, use_07)
+    again = F.accumulate_map(matched, 3, thrs, use_07)
+    for a, b in zip(whole, again):
+        np.testing.assert_array_equal(a['ap'], b['ap'])
+    # a resample with repeats scores as those images listed again; ties
+    # between copies cannot change an AP (same scores, same flags)
+    pick = [4, 0, 0, 2, 5, 5, 5]
+    ref = F.eval_dota_map([dets[i] for i in pick], [anns[i] for i in pick],
+                          3, thrs, use_07)
+    got = F.accumulate_map(matched, 3, thrs, use_07, images=pick)
+    assert [r['num_gts'] for r in got] == [r['num_gts'] for r in ref]
+    for a, b in zip(ref, got):
+        np.testing.assert_allclose(a['ap'], b['ap'], atol=1e-12)
+        np.testing.assert_allclose(a['recall'], b['recall'], atol=1e-12)
+    assert any(not np.allclose(a['ap'], b['ap'], equal_nan=True)
+               for a, b in zip(ref, whole))
+    # no detection anywhere: still one value per threshold
+    empty = [dict(d, polys=d['polys'][:0], scores=d['scores'][:0],
+                  labels=d['labels'][:0]) for d in dets]
+    res = F.accumulate_map(F.match_images(empty, anns, 3, thrs), 3, thrs)
+    assert all(r['ap'].shape == (2, ) for r in res)
+    with pytest.raises(ValueError, match='2 IoU thresholds, not 1'):
+        F.accumulate_map(matched, 3, 0.5)
+    with pytest.raises(ValueError, match='image #1'):
+        F.match_images(dets[:2], [anns[0], dict(anns[1], labels=[9])], 3)
+
+
+def test_metric_scoring_inputs_are_what_it_scores():
+    g1, g2 = rbox(100, 100, 40, 20, 0.3), rbox(300, 300, 30, 30, 0)
+    samples = [
+        sample('a', [g1, rbox(500, 500, 10, 10), g2], [0.9, 0.8, 0.7],
+               [1, 1, 1], gt_boxes=[g1, g2], gt_labels=[1, 1],
+               ign_boxes=[rbox(700, 700, 20, 20)], ign_labels=[1]),
+        sample('c', [rbox(10, 10, 5, 5)], [0.6], [0]),
+    ]
+    metric = DOTAMetric(iou_thrs=[0.5, 0.75], use_07_metric=False)
+    metric.dataset_meta = dict(classes=CLASSES)
+    metric.process({}, samples)
+    names, dets, gts = metric.scoring_inputs(metric.results)
+    assert names == ['a', 'c'] and gts[0]['difficult'].tolist() == \
+        [False, False, True]
+    maps = F.mean_ap(F.eval_dota_map(dets, gts, len(CLASSES), [0.5, 0.75],
+                                     False))
+    scored = metric.evaluate(2)
+    assert scored['dota/AP50'] == pytest.approx(maps[0])
+    assert scored['dota/AP75'] == pytest.approx(maps[1])
+
+
 # ----------------------------------------------------------------------------
 # patch names and merging
 # ----------------------------------------------------------------------------

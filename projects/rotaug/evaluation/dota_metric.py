@@ -1,7 +1,7 @@
 """The official DOTA Task1 evaluation as an MMEngine metric."""
 import os.path as osp
 from collections import OrderedDict
-from typing import Any, Dict, List, Optional, Sequence, Union
+from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 import torch
@@ -221,8 +221,7 @@ class DOTAMetric(BaseMetric):
         """Merge, optionally write the Task1 files, and score."""
         logger: MMLogger = MMLogger.get_current_instance()
         classes = list(self.dataset_meta['classes'])
-        images = self._full_images(results, logger) if self.merge_patches \
-            else self._single_images(results)
+        images = self._images(results, logger)
 
         if self.outfile_prefix is not None:
             paths = write_task1_files(
@@ -238,14 +237,9 @@ class DOTAMetric(BaseMetric):
         if self.format_only:
             return {}
 
-        gts = [
-            self._ground_truth(name, img, classes, logger)
-            for name, img in images.items()
-        ]
-        self._warn_repaired(gts, logger)
-        class_results = eval_dota_map([img['det'] for img in images.values()],
-                                      gts, len(classes), self.iou_thrs,
-                                      self.use_07_metric, list(images))
+        names, dets, gts = self._inputs(images, classes, logger)
+        class_results = eval_dota_map(dets, gts, len(classes), self.iou_thrs,
+                                      self.use_07_metric, names)
         maps = mean_ap(class_results, self.ignore_empty_classes)
         logger.info('\n' + self._table(classes, class_results, maps))
         if np.isnan(maps).any():
@@ -260,6 +254,31 @@ class DOTAMetric(BaseMetric):
             for cls, res in zip(classes, class_results):
                 metrics[f'AP_{cls}'] = float(np.mean(res['ap']))
         return metrics
+
+    def scoring_inputs(
+            self, results: list) -> Tuple[List[str], List[dict], List[dict]]:
+        """What :meth:`compute_metrics` scores: the (merged, when
+        ``merge_patches``) images' names, detections and ground truths, in
+        the form of :func:`~rotaug.evaluation.functional.eval_dota_map`'s
+        inputs (for example to match once with
+        :func:`~rotaug.evaluation.functional.match_images`, then bootstrap
+        over the images)."""
+        logger: MMLogger = MMLogger.get_current_instance()
+        classes = list(self.dataset_meta['classes'])
+        return self._inputs(self._images(results, logger), classes, logger)
+
+    def _images(self, results: list, logger: MMLogger) -> Dict[str, dict]:
+        return self._full_images(results, logger) if self.merge_patches \
+            else self._single_images(results)
+
+    def _inputs(self, images: Dict[str, dict], classes: List[str],
+                logger: MMLogger) -> Tuple[List[str], List[dict], List[dict]]:
+        gts = [
+            self._ground_truth(name, img, classes, logger)
+            for name, img in images.items()
+        ]
+        self._warn_repaired(gts, logger)
+        return list(images), [img['det'] for img in images.values()], gts
 
     def _single_images(self, results: list) -> Dict[str, dict]:
         images: Dict[str, dict] = OrderedDict()

@@ -307,6 +307,107 @@ def _match_image(det: dict, ann: dict, num_classes: int,
     return num_gts, num_difficult, per_class
 
 
+def match_images(det_results: Sequence[dict],
+                 annotations: Sequence[dict],
+                 num_classes: int,
+                 iou_thrs: Union[float, Sequence[float]] = 0.5,
+                 names: Optional[Sequence[str]] = None) -> List[tuple]:
+    """The matching step of :func:`eval_dota_map`, image by image.
+
+    A detection's true / false positive flags depend only on its own
+    image, so matching once and ranking many times (:func:`accumulate_map`
+    on resampled image sets, a bootstrap over images) gives each resample's
+    exact AP.
+
+    Args: as :func:`eval_dota_map`.
+
+    Returns:
+        list[tuple]: per image ``(num_gts, num_difficult, per_class)``:
+        ``(num_classes,)`` counts and ``{class: (scores, tp, fp)}``, the
+        detections in descending score order, ``tp`` / ``fp`` bool
+        ``(num_thrs, N)``.
+    """
+    if len(det_results) != len(annotations):
+        raise ValueError(f'{len(det_results)} detection results but '
+                         f'{len(annotations)} annotations')
+    thrs = np.atleast_1d(np.asarray(iou_thrs, dtype=np.float64))
+    matched = []
+    for i, (det, ann) in enumerate(zip(det_results, annotations)):
+        try:
+            matched.append(_match_image(det, ann, num_classes, thrs))
+        except ValueError as e:
+            name = names[i] if names is not None else f'#{i}'
+            raise ValueError(f'image {name}: {e}') from e
+    return matched
+
+
+def accumulate_map(matched: Sequence[tuple],
+                   num_classes: int,
+                   iou_thrs: Union[float, Sequence[float]] = 0.5,
+                   use_07_metric: bool = True,
+                   images: Optional[Sequence[int]] = None) -> List[dict]:
+    """Per-class results of the images ``matched`` (:func:`match_images`).
+
+    Args:
+        matched (Sequence[tuple]): :func:`match_images`'s output.
+        num_classes (int): number of classes.
+        iou_thrs (float | Sequence[float]): the thresholds ``matched`` was
+            matched at.
+        use_07_metric (bool): see :func:`average_precision`.
+        images (Sequence[int], optional): the indices of the images scored,
+            repeats allowed (each repeat counts as one more image); all of
+            them, once each, if None.
+
+    Returns:
+        list[dict]: as :func:`eval_dota_map`.
+    """
+    num_thrs = np.atleast_1d(np.asarray(iou_thrs)).size
+    if images is None:
+        images = range(len(matched))
+    num_gts = np.zeros(num_classes, dtype=np.int64)
+    num_difficult = np.zeros(num_classes, dtype=np.int64)
+    scores: List[List[np.ndarray]] = [[] for _ in range(num_classes)]
+    tps: List[List[np.ndarray]] = [[] for _ in range(num_classes)]
+    fps: List[List[np.ndarray]] = [[] for _ in range(num_classes)]
+    for i in images:
+        gts, diffs, per_class = matched[i]
+        num_gts += gts
+        num_difficult += diffs
+        for c, (s, tp, fp) in per_class.items():
+            scores[c].append(s)
+            tps[c].append(tp)
+            fps[c].append(fp)
+
+    results = []
+    for c in range(num_classes):
+        num_dets = sum(len(s) for s in scores[c])
+        recall = np.full(num_thrs, np.nan)
+        ap = np.full(num_thrs, np.nan)
+        if num_gts[c] > 0:
+            if num_dets == 0:
+                recall[:], ap[:] = 0., 0.
+            else:
+                order = np.argsort(-np.concatenate(scores[c]), kind='stable')
+                tp = np.cumsum(np.concatenate(tps[c], axis=1)[:, order], 1)
+                fp = np.cumsum(np.concatenate(fps[c], axis=1)[:, order], 1)
+                rec = tp / num_gts[c]
+                prec = tp / np.maximum(tp + fp, np.finfo(np.float64).eps)
+                if tp.shape[0] != num_thrs:
+                    raise ValueError(f'matched at {tp.shape[0]} IoU '
+                                     f'thresholds, not {num_thrs}')
+                for k in range(num_thrs):
+                    recall[k] = rec[k, -1]
+                    ap[k] = average_precision(rec[k], prec[k], use_07_metric)
+        results.append(
+            dict(
+                num_gts=int(num_gts[c]),
+                num_difficult=int(num_difficult[c]),
+                num_dets=int(num_dets),
+                recall=recall,
+                ap=ap))
+    return results
+
+
 def eval_dota_map(det_results: Sequence[dict],
                   annotations: Sequence[dict],
                   num_classes: int,
@@ -332,54 +433,9 @@ def eval_dota_map(det_results: Sequence[dict],
         thresholds; NaN for a class without any non-difficult ground truth,
         whose recall is undefined).
     """
-    if len(det_results) != len(annotations):
-        raise ValueError(f'{len(det_results)} detection results but '
-                         f'{len(annotations)} annotations')
     thrs = np.atleast_1d(np.asarray(iou_thrs, dtype=np.float64))
-    num_gts = np.zeros(num_classes, dtype=np.int64)
-    num_difficult = np.zeros(num_classes, dtype=np.int64)
-    scores: List[List[np.ndarray]] = [[] for _ in range(num_classes)]
-    tps: List[List[np.ndarray]] = [[] for _ in range(num_classes)]
-    fps: List[List[np.ndarray]] = [[] for _ in range(num_classes)]
-
-    for i, (det, ann) in enumerate(zip(det_results, annotations)):
-        try:
-            gts, diffs, per_class = _match_image(det, ann, num_classes, thrs)
-        except ValueError as e:
-            name = names[i] if names is not None else f'#{i}'
-            raise ValueError(f'image {name}: {e}') from e
-        num_gts += gts
-        num_difficult += diffs
-        for c, (s, tp, fp) in per_class.items():
-            scores[c].append(s)
-            tps[c].append(tp)
-            fps[c].append(fp)
-
-    results = []
-    for c in range(num_classes):
-        recall = np.full(len(thrs), np.nan)
-        ap = np.full(len(thrs), np.nan)
-        num_dets = sum(len(s) for s in scores[c])
-        if num_gts[c] > 0:
-            if num_dets == 0:
-                recall[:], ap[:] = 0., 0.
-            else:
-                order = np.argsort(-np.concatenate(scores[c]), kind='stable')
-                tp = np.cumsum(np.concatenate(tps[c], axis=1)[:, order], 1)
-                fp = np.cumsum(np.concatenate(fps[c], axis=1)[:, order], 1)
-                rec = tp / num_gts[c]
-                prec = tp / np.maximum(tp + fp, np.finfo(np.float64).eps)
-                for k in range(len(thrs)):
-                    recall[k] = rec[k, -1]
-                    ap[k] = average_precision(rec[k], prec[k], use_07_metric)
-        results.append(
-            dict(
-                num_gts=int(num_gts[c]),
-                num_difficult=int(num_difficult[c]),
-                num_dets=int(num_dets),
-                recall=recall,
-                ap=ap))
-    return results
+    matched = match_images(det_results, annotations, num_classes, thrs, names)
+    return accumulate_map(matched, num_classes, thrs, use_07_metric)
 
 
 def mean_ap(class_results: Sequence[dict],
