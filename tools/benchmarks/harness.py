@@ -167,10 +167,11 @@ def tta_view_pipelines(cfg) -> List[object]:
 
 
 def predict_views(cfg, model, dataset_cfg: dict, log_every: int = 50,
-                  tag: str = 'views'):
-    """Predict every TTA view of every image of ``dataset_cfg`` (its
-    pipeline is replaced: the image is loaded once, then each view of
-    ``tta_view_pipelines(cfg)`` runs on a copy). Returns the classes, the
+                  tag: str = 'views', max_views: Optional[int] = None):
+    """Predict every TTA view (the first ``max_views`` of them, when given)
+    of every image of ``dataset_cfg`` (its pipeline is replaced: the image
+    is loaded once, then each view of ``tta_view_pipelines(cfg)`` runs on a
+    copy). Returns the classes, the
     predictions ``[view][image]`` (data samples on the CPU, in each view's
     own coordinates with its ``homography_matrix``) and the mean seconds
     per image of each view."""
@@ -184,7 +185,8 @@ def predict_views(cfg, model, dataset_cfg: dict, log_every: int = 50,
                     if t['type'] != 'TestTimeAug'])
     n = len(dataset)
     preds, secs = predict_each_view(model, dataset, load,
-                                    tta_view_pipelines(cfg), n, log_every,
+                                    tta_view_pipelines(cfg)[:max_views], n,
+                                    log_every,
                                     f'[{tag}]')
     return dataset.metainfo['classes'], preds, [s / max(n, 1) for s in secs]
 

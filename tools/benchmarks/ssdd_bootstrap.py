@@ -1,0 +1,296 @@
+"""How sure are the RBox-SSDD differences? A paired bootstrap over the
+validation images of the proof's trained runs (``rotation_proof.py
+--dataset ssdd``).
+
+Every difference the proof reports (rotaug against another variant of the
+same seed; a model with its TTA against itself without) is measured on one
+set of validation images. Resampling those images with replacement, the
+same draw for both sides of a pair, says how much of a difference that
+image sample alone could make: the 95 % interval of each difference and
+how often it keeps its sign. The turned split is resampled by source image
+(its 8 turns go together). Seeds are a second, separate source of spread:
+each seed has its own row, then the mean over the seeds (each draw applied
+to every seed).
+
+    python tools/benchmarks/ssdd_bootstrap.py --detector hbb \\
+        [--seeds 0 1] [--splits up rot] [--tta [up rot]] \\
+        [--resamples 2000] [--proof docs/results/ssdd_hbb.json] \\
+        [--out docs/results/ssdd_bootstrap_hbb.json]
+
+Each model predicts each split once (the 0-degree view, and every TTA view
+with ``--tta``); the matched detections are kept in its work dir
+(``bootstrap/``), so a second call only resamples. Every observed value is
+checked against the proof's record of the run when ``--proof`` gives its
+result file.
+"""
+import argparse
+import json
+import os
+import os.path as osp
+import pickle
+import re
+import sys
+from typing import Dict, List, Optional, Sequence
+
+import harness
+import numpy as np
+
+ROOT = harness.ROOT
+ssdd = harness.load_tool(osp.join('tools', 'benchmarks', 'proof_ssdd.py'))
+
+#: the metrics resampled: (name, IoU thresholds, VOC07 11-point, index)
+METRICS = (('voc07/AP50', [0.5], True, 0),
+           ('coco/mAP', ssdd.COCO_IOU_THRS, False, None),
+           ('coco/AP75', ssdd.COCO_IOU_THRS, False, 5))
+
+
+def source_of(name: str) -> str:
+    """The validation image a turned image comes from (``X_r045`` -> X)."""
+    return re.sub(r'_r\d{3}$', '', name)
+
+
+def cluster_draws(names: Sequence[str], resamples: int,
+                  seed: int = 0) -> List[np.ndarray]:
+    """``resamples`` draws of image indices: the source images drawn with
+    replacement, each bringing all of its images."""
+    groups: Dict[str, List[int]] = {}
+    for i, n in enumerate(names):
+        groups.setdefault(source_of(n), []).append(i)
+    members = list(groups.values())
+    rng = np.random.default_rng(seed)
+    return [np.concatenate([members[k] for k in
+                            rng.integers(0, len(members), len(members))])
+            for _ in range(resamples)]
+
+
+def match(names, dets, gts, num_classes: int) -> dict:
+    """Each metric's per-image matching (``match_images``), done once."""
+    from rotaug.evaluation import match_images
+    out = dict(names=list(names), num_classes=num_classes)
+    for thrs in {tuple(m[1]) for m in METRICS}:
+        out[thrs] = match_images(dets, gts, num_classes, list(thrs), names)
+    return out
+
+
+def metrics_of(matched: dict, images=None) -> Dict[str, float]:
+    """The metrics of ``METRICS`` on the images ``images`` (indices,
+    repeats allowed; all when None)."""
+    from rotaug.evaluation import accumulate_map, mean_ap
+    out = {}
+    for name, thrs, voc07, k in METRICS:
+        maps = mean_ap(accumulate_map(matched[tuple(thrs)],
+                                      matched['num_classes'], thrs, voc07,
+                                      images))
+        out[name] = float(maps.mean() if k is None else maps[k])
+    return out
+
+
+def paired(a: List[dict], b: List[dict], draws: List[np.ndarray]) -> dict:
+    """The difference ``a - b`` of every metric, averaged over the seeds
+    (``a[s]`` and ``b[s]``: seed ``s``'s matched images), observed and on
+    each draw: its value, 95 % percentile interval and the shares of draws
+    above and below zero."""
+    out = {}
+    obs = [metrics_of(x) for x in a], [metrics_of(y) for y in b]
+    boot = [[metrics_of(x, d) for x in a] for d in draws], \
+        [[metrics_of(y, d) for y in b] for d in draws]
+    for name, *_ in METRICS:
+        diff = np.mean([p[name] - q[name] for p, q in zip(*obs)])
+        d = np.array([np.mean([p[name] - q[name] for p, q in zip(pa, pb)])
+                      for pa, pb in zip(*boot)])
+        lo, hi = np.percentile(d, [2.5, 97.5])
+        out[name] = dict(diff=float(diff), lo=float(lo), hi=float(hi),
+                         above_zero=float((d > 0).mean()),
+                         below_zero=float((d < 0).mean()))
+    return out
+
+
+def inputs_of_run(detector: str, variant: str, seed: int, iters: int,
+                  data_root: str, val_every: int, work_root: str, split: str,
+                  tta: bool, max_images: Optional[int] = None) -> dict:
+    """``{'plain': matched, 'tta': matched}`` (``tta`` only when asked) of
+    one trained run on one split, from its ``bootstrap/`` cache or
+    predicted (then cached)."""
+    from mmengine.config import Config
+
+    from rotaug.evaluation import DOTAMetric
+    tag = ssdd.run_tag(detector, variant, seed, iters)
+    ckpt = osp.join(work_root, tag, f'iter_{iters}.pth')
+    if not osp.exists(ckpt):
+        raise FileNotFoundError(f'{ckpt}: run {tag} is not trained')
+    kinds = ('plain', 'tta') if tta else ('plain', )
+    cache = osp.join(work_root, tag, 'bootstrap')
+    key = dict(ckpt_mtime=os.stat(ckpt).st_mtime_ns, split=split,
+               val_every=val_every, max_images=max_images)
+    stem = split + (f'_first{max_images}' if max_images else '')
+    out = {}
+    for kind in kinds:
+        path = osp.join(cache, f'{stem}_{kind}.pkl')
+        if osp.exists(path):
+            with open(path, 'rb') as f:
+                held = pickle.load(f)
+            if held['key'] == key:
+                out[kind] = held['matched']
+    if len(out) == len(kinds):
+        return out
+    cfg = Config.fromfile(ssdd.config_path(detector))
+    if split == 'up':
+        root, subset = data_root, 'val'
+    else:
+        root = ssdd.write_turned(cfg, data_root, 'val', val_every,
+                                 osp.join(work_root, f'turned_val{val_every}'))
+        subset = None
+    model = harness.build_model(cfg, ckpt)
+    classes, preds, _ = harness.predict_views(
+        cfg, model, ssdd.eval_dataset(cfg, root, subset, val_every,
+                                      max_images),
+        tag=f'{tag} {split}', max_views=None if tta else 1)
+    samples = dict(plain=preds[0])  # the 0-degree view: no TTA
+    if tta:
+        samples['tta'] = harness.merge_views(cfg, model, preds)
+    os.makedirs(cache, exist_ok=True)
+    for kind in kinds:
+        metric = DOTAMetric()
+        metric.dataset_meta = dict(classes=tuple(classes))
+        metric.process(None, samples[kind])
+        names, dets, gts = metric.scoring_inputs(metric.results)
+        out[kind] = match(names, dets, gts, len(classes))
+        with open(osp.join(cache, f'{stem}_{kind}.pkl'), 'wb') as f:
+            pickle.dump(dict(key=key, matched=out[kind]), f)
+    return out
+
+
+def comparisons(detector: str, variants: Sequence[str],
+                tta: bool) -> List[tuple]:
+    """(name, (variant, kind), (variant, kind)) of every difference the
+    proof reads: rotaug against each other variant, and with ``tta`` each
+    model with its TTA against itself without."""
+    out = [(f'rotaug - {v}', ('rotaug', 'plain'), (v, 'plain'))
+           for v in variants if v != 'rotaug' and 'rotaug' in variants]
+    if tta:
+        out += [(f'{v}: TTA - none', (v, 'tta'), (v, 'plain'))
+                for v in variants]
+    return out
+
+
+def _fmt(c: dict) -> str:
+    """'+1.2 [-0.3, +2.8] 93%': the difference in points, its 95 %
+    interval and the share of draws that keep its sign."""
+    keep = c['above_zero'] if c['diff'] >= 0 else c['below_zero']
+    return (f"{100 * c['diff']:+.1f} [{100 * c['lo']:+.1f}, "
+            f"{100 * c['hi']:+.1f}] {100 * keep:.0f}%")
+
+
+def check_against_proof(rows: Dict[tuple, dict], proof: Optional[str],
+                        detector: str, iters: int) -> List[str]:
+    """The observed values against the proof's records of the same runs
+    (they must agree: the same checkpoints, images and metric)."""
+    if not proof:
+        return []
+    held = harness.read_json(proof) or {}
+    recs = {(r['variant'], r['seed']): r['metrics']
+            for r in held.get('results', [])
+            if r.get('detector') == detector and r.get('iters') == iters
+            and not r.get('max_eval_images')}
+    bad = []
+    for (variant, seed, split, kind), m in rows.items():
+        rec = recs.get((variant, seed))
+        if rec is None:
+            continue
+        prefix = ('tta_' if kind == 'tta' else '') + split
+        for name, value in m.items():
+            want = rec.get(f'{prefix}_{name}')
+            if want is not None and abs(want - value) > 1e-9:
+                bad.append(f'{variant} seed {seed} {prefix}_{name}: '
+                           f'{value:.6f} here, {want:.6f} in {proof}')
+    return bad
+
+
+def main(argv=None) -> None:
+    p = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    p.add_argument('--detector', default='hbb', choices=('obb', 'hbb'))
+    p.add_argument('--variants', nargs='+', default=None)
+    p.add_argument('--seeds', type=int, nargs='+', default=[0])
+    p.add_argument('--iters', type=int, default=2000)
+    p.add_argument('--splits', nargs='+', default=['up', 'rot'],
+                   choices=('up', 'rot'))
+    p.add_argument('--tta', nargs='*', default=None, choices=('up', 'rot'),
+                   help="also the config's TTA (4 views per image), on "
+                   'these splits (all of --splits when none is named)')
+    p.add_argument('--resamples', type=int, default=2000)
+    p.add_argument('--draw-seed', type=int, default=0)
+    p.add_argument('--data-root', default=osp.join(ROOT, 'data', 'ssdd',
+                                                   'train'))
+    p.add_argument('--val-every', type=int, default=5)
+    p.add_argument('--work-dir', default=osp.expanduser(
+        '~/.cache/rotaug/real_proof'))
+    p.add_argument('--proof', default=None,
+                   help="the proof's result file: the observed values must "
+                   'equal its records')
+    p.add_argument('--max-images', type=int, default=None,
+                   help='the first N validation images only (a smoke test)')
+    p.add_argument('--out', default=None, help='JSON file of the rows')
+    a = p.parse_args(argv)
+    variants = a.variants or list(ssdd.VARIANTS[a.detector])
+    bad = [v for v in variants if v not in ssdd.VARIANTS[a.detector]]
+    if bad:
+        p.error(f'unknown {a.detector} variants {bad}: choose from '
+                f'{ssdd.VARIANTS[a.detector]}')
+    tta = set(a.splits if a.tta == [] else a.tta or ())
+    data_root = osp.abspath(a.data_root).rstrip('/') + '/'
+    work_root = osp.abspath(a.work_dir)
+    out = osp.abspath(a.out) if a.out else None
+    proof = osp.abspath(a.proof) if a.proof else None
+    os.chdir(ROOT)
+    import rotaug  # noqa: F401
+    from mmengine.registry import init_default_scope
+    init_default_scope('rotaug')
+    matched, observed = {}, {}
+    for split in a.splits:
+        for seed in a.seeds:
+            for v in variants:
+                got = inputs_of_run(a.detector, v, seed, a.iters, data_root,
+                                    a.val_every, work_root, split,
+                                    split in tta, a.max_images)
+                for kind, m in got.items():
+                    matched[(v, seed, split, kind)] = m
+                    observed[(v, seed, split, kind)] = metrics_of(m)
+    # a smoke test on a few images is not the proof's split
+    mismatches = [] if a.max_images else check_against_proof(
+        observed, proof, a.detector, a.iters)
+    for line in mismatches:
+        print(f'[bootstrap] MISMATCH {line}')
+    rows = []
+    print('| comparison | split | seed | ' + ' | '.join(
+        m[0] for m in METRICS) + ' |\n' + '|---' * (len(METRICS) + 3) + '|')
+    for split in a.splits:
+        names = matched[(variants[0], a.seeds[0], split, 'plain')]['names']
+        for key, m in matched.items():
+            if key[2] == split and m['names'] != names:
+                raise ValueError(f'{key}: not the images of the others')
+        draws = cluster_draws(names, a.resamples, a.draw_seed)
+        for name, x, y in comparisons(a.detector, variants, split in tta):
+            for seeds in [[s] for s in a.seeds] + (
+                    [a.seeds] if len(a.seeds) > 1 else []):
+                res = paired([matched[(x[0], s, split, x[1])] for s in seeds],
+                             [matched[(y[0], s, split, y[1])] for s in seeds],
+                             draws)
+                seed = seeds[0] if len(seeds) == 1 else 'mean'
+                rows.append(dict(comparison=name, split=split, seed=seed,
+                                 **res))
+                print(f'| {name} | {split} | {seed} | ' + ' | '.join(
+                    _fmt(res[m[0]]) for m in METRICS) + ' |', flush=True)
+    if out:
+        harness.write_json(out, dict(
+            detector=a.detector, iters=a.iters, data_root=data_root,
+            val_every=a.val_every, resamples=a.resamples,
+            draw_seed=a.draw_seed, max_images=a.max_images,
+            observed=[dict(variant=k[0], seed=k[1], split=k[2], kind=k[3],
+                           **v) for k, v in observed.items()],
+            mismatches=mismatches, rows=rows))
+    if mismatches:
+        sys.exit(f'{len(mismatches)} observed values differ from {proof}')
+
+
+if __name__ == '__main__':
+    sys.exit(main())
