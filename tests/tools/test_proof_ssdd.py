@@ -373,3 +373,18 @@ def test_summary_mean_and_sample_sd_over_seeds():
     assert lines[7:] == ['| none | 2000 | 0 | 0.600 | 0 |',
                          '| none | 2000 | 1 | 0.700 | 0 |',
                          '| rotaug | 2000 | 0 | 0.650 | 0 |']
+
+
+def test_run_arguments_of_the_study_tools(tmp_path, capsys, monkeypatch):
+    p = ssdd.run_arg_parser('x')
+    p.add_argument('--extra', type=int, default=1)
+    monkeypatch.chdir(tmp_path)
+    a = ssdd.parse_run_args(p, ['--detector', 'obb', '--data-root', 'd',
+                                '--out', 'o.json', '--extra', '3'])
+    assert a.variants == ['none', 'mmrotate', 'rotaug'] and a.extra == 3
+    assert a.data_root == str(tmp_path / 'd') + '/'
+    assert a.out == str(tmp_path / 'o.json') and osp.isabs(a.work_dir)
+    with pytest.raises(SystemExit):
+        ssdd.parse_run_args(p, ['--detector', 'obb', '--variants',
+                                'mmdet-filter'])
+    assert "unknown obb variants ['mmdet-filter']" in capsys.readouterr().err

@@ -44,6 +44,46 @@ HEADLINE = ('up_voc07/AP50', 'up_coco/mAP', 'up_coco/AP75',
             'rot_voc07/AP50', 'rot_coco/mAP', 'rot_coco/AP75')
 
 
+def run_arg_parser(description: str):
+    """An argument parser with the options that name trained proof runs
+    and their validation split (``--detector --variants --seeds --iters
+    --data-root --val-every --work-dir``), ``--max-images`` and ``--out``,
+    for the tools that study those runs; :func:`parse_run_args` reads
+    it."""
+    import argparse
+    p = argparse.ArgumentParser(description=description)
+    p.add_argument('--detector', default='hbb', choices=('obb', 'hbb'))
+    p.add_argument('--variants', nargs='+', default=None,
+                   help="the detector's variants (all by default)")
+    p.add_argument('--seeds', type=int, nargs='+', default=[0])
+    p.add_argument('--iters', type=int, default=2000)
+    p.add_argument('--data-root', default=osp.join(ROOT, 'data', 'ssdd',
+                                                   'train'))
+    p.add_argument('--val-every', type=int, default=5)
+    p.add_argument('--work-dir', default=osp.expanduser(
+        '~/.cache/rotaug/real_proof'))
+    p.add_argument('--max-images', type=int, default=None,
+                   help='the first N validation images only (a smoke test)')
+    p.add_argument('--out', default=None, help='JSON file of the rows')
+    return p
+
+
+def parse_run_args(p, argv=None):
+    """:func:`run_arg_parser`'s arguments, the variants checked (all of
+    the detector's when none is given) and the paths made absolute
+    (``data_root`` ending in ``/``), before a tool changes directory."""
+    a = p.parse_args(argv)
+    known = VARIANTS[a.detector]
+    a.variants = a.variants or list(known)
+    bad = [v for v in a.variants if v not in known]
+    if bad:
+        p.error(f'unknown {a.detector} variants {bad}: choose from {known}')
+    a.data_root = osp.abspath(a.data_root).rstrip('/') + '/'
+    a.work_dir = osp.abspath(a.work_dir)
+    a.out = osp.abspath(a.out) if a.out else None
+    return a
+
+
 def config_path(detector: str) -> str:
     return HBB_CONFIG if detector == 'hbb' else OBB_CONFIG
 

@@ -23,7 +23,6 @@ with ``--tta``); the matched detections are kept in its work dir
 checked against the proof's record of the run when ``--proof`` gives its
 result file.
 """
-import argparse
 import json
 import os
 import os.path as osp
@@ -207,11 +206,7 @@ def check_against_proof(rows: Dict[tuple, dict], proof: Optional[str],
 
 
 def main(argv=None) -> None:
-    p = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
-    p.add_argument('--detector', default='hbb', choices=('obb', 'hbb'))
-    p.add_argument('--variants', nargs='+', default=None)
-    p.add_argument('--seeds', type=int, nargs='+', default=[0])
-    p.add_argument('--iters', type=int, default=2000)
+    p = ssdd.run_arg_parser(__doc__.split('\n\n')[0])
     p.add_argument('--splits', nargs='+', default=['up', 'rot'],
                    choices=('up', 'rot'))
     p.add_argument('--tta', nargs='*', default=None, choices=('up', 'rot'),
@@ -219,27 +214,13 @@ def main(argv=None) -> None:
                    'these splits (all of --splits when none is named)')
     p.add_argument('--resamples', type=int, default=2000)
     p.add_argument('--draw-seed', type=int, default=0)
-    p.add_argument('--data-root', default=osp.join(ROOT, 'data', 'ssdd',
-                                                   'train'))
-    p.add_argument('--val-every', type=int, default=5)
-    p.add_argument('--work-dir', default=osp.expanduser(
-        '~/.cache/rotaug/real_proof'))
     p.add_argument('--proof', default=None,
                    help="the proof's result file: the observed values must "
                    'equal its records')
-    p.add_argument('--max-images', type=int, default=None,
-                   help='the first N validation images only (a smoke test)')
-    p.add_argument('--out', default=None, help='JSON file of the rows')
-    a = p.parse_args(argv)
-    variants = a.variants or list(ssdd.VARIANTS[a.detector])
-    bad = [v for v in variants if v not in ssdd.VARIANTS[a.detector]]
-    if bad:
-        p.error(f'unknown {a.detector} variants {bad}: choose from '
-                f'{ssdd.VARIANTS[a.detector]}')
+    a = ssdd.parse_run_args(p, argv)
+    variants, data_root, work_root, out = (a.variants, a.data_root,
+                                           a.work_dir, a.out)
     tta = set(a.splits if a.tta == [] else a.tta or ())
-    data_root = osp.abspath(a.data_root).rstrip('/') + '/'
-    work_root = osp.abspath(a.work_dir)
-    out = osp.abspath(a.out) if a.out else None
     proof = osp.abspath(a.proof) if a.proof else None
     os.chdir(ROOT)
     import rotaug  # noqa: F401

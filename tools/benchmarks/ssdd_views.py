@@ -15,7 +15,6 @@ AP75) pulls the fused boxes with it: the per-view rows say which view and
 by how much. Matches: detections scoring above ``--min-score`` whose
 bounding box overlaps a ground truth's by IoU > 0.5 (its best one).
 """
-import argparse
 import copy
 import json
 import os
@@ -178,32 +177,14 @@ HEAD = ('| run | views | AP50 | AP75 | mAP | matches | mean offset x1 y1 '
 
 
 def main(argv=None) -> None:
-    p = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
-    p.add_argument('--detector', default='hbb', choices=('obb', 'hbb'))
-    p.add_argument('--variants', nargs='+', default=None)
-    p.add_argument('--seeds', type=int, nargs='+', default=[0])
-    p.add_argument('--iters', type=int, default=2000)
-    p.add_argument('--data-root', default=osp.join(ROOT, 'data', 'ssdd',
-                                                   'train'))
-    p.add_argument('--val-every', type=int, default=5)
-    p.add_argument('--work-dir', default=osp.expanduser(
-        '~/.cache/rotaug/real_proof'))
+    p = ssdd.run_arg_parser(__doc__.split('\n\n')[0])
     p.add_argument('--min-score', type=float, default=0.3)
     p.add_argument('--views', default='config', choices=('config', 'flips'),
                    help="config: the config's TTA views (quarter turns); "
                    'flips: the image, its flips and its half turn')
-    p.add_argument('--max-images', type=int, default=None,
-                   help='the first N validation images only (a smoke test)')
-    p.add_argument('--out', default=None, help='JSON file of the rows')
-    a = p.parse_args(argv)
-    variants = a.variants or list(ssdd.VARIANTS[a.detector])
-    bad = [v for v in variants if v not in ssdd.VARIANTS[a.detector]]
-    if bad:
-        p.error(f'unknown {a.detector} variants {bad}: choose from '
-                f'{ssdd.VARIANTS[a.detector]}')
-    data_root = osp.abspath(a.data_root).rstrip('/') + '/'
-    work_root = osp.abspath(a.work_dir)
-    out = osp.abspath(a.out) if a.out else None
+    a = ssdd.parse_run_args(p, argv)
+    variants, data_root, work_root, out = (a.variants, a.data_root,
+                                           a.work_dir, a.out)
     os.chdir(ROOT)
     import rotaug  # noqa: F401
     from mmengine.registry import init_default_scope
