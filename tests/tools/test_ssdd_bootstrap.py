@@ -13,8 +13,9 @@ boot = load_tool('benchmarks/ssdd_bootstrap.py')
 
 def test_turned_images_are_drawn_with_their_source():
     names = ['a_r000', 'a_r045', 'b_r000', 'b_r045', 'c', 'd_r2']
-    assert [boot.source_of(n) for n in names] == \
+    assert [boot.ssdd.source_id(n) for n in names] == \
         ['a', 'a', 'b', 'b', 'c', 'd_r2']
+    assert boot.ssdd.source_id(boot.ssdd.turned_id('a_r1', 315.0)) == 'a_r1'
     draws = boot.cluster_draws(names, 200, seed=3)
     seen = set()
     for d in draws:

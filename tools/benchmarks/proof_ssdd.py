@@ -113,6 +113,19 @@ def eval_dataset(cfg, root: str, subset: Optional[str], val_every: int,
     return ds
 
 
+def turned_id(img_id: str, angle: float) -> str:
+    """The name of image ``img_id`` turned by ``angle`` degrees
+    (``X_r045``); :func:`source_id` reads it back."""
+    return f'{img_id}_r{int(angle):03d}'
+
+
+def source_id(name: str) -> str:
+    """The image a turned image comes from (``X_r045`` -> ``X``); any
+    other name is its own source."""
+    import re
+    return re.sub(r'_r\d{3}$', '', name)
+
+
 def write_turned(cfg, root: str, subset: Optional[str], val_every: int,
                  dst: str, angles: Sequence[float] = ROT_ANGLES) -> str:
     """``dst/{images,labelTxt}``: every image of the evaluation split
@@ -155,7 +168,7 @@ def write_turned(cfg, root: str, subset: Optional[str], val_every: int,
                 img=img.copy(), img_shape=img.shape[:2],
                 gt_bboxes=QuadriBoxes(polys.copy()),
                 gt_bboxes_labels=labels.copy(), gt_ignore_flags=ign.copy()))
-            rid = f"{info['img_id']}_r{int(angle):03d}"
+            rid = turned_id(info['img_id'], angle)
             # lossless, so the turned pixels are exactly the turn's
             cv2.imwrite(osp.join(dst, 'images', rid + '.png'), out['img'])
             write_dota_label_file(

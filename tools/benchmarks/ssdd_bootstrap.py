@@ -27,7 +27,6 @@ import json
 import os
 import os.path as osp
 import pickle
-import re
 import sys
 from typing import Dict, List, Optional, Sequence
 
@@ -43,18 +42,13 @@ METRICS = (('voc07/AP50', [0.5], True, 0),
            ('coco/AP75', ssdd.COCO_IOU_THRS, False, 5))
 
 
-def source_of(name: str) -> str:
-    """The validation image a turned image comes from (``X_r045`` -> X)."""
-    return re.sub(r'_r\d{3}$', '', name)
-
-
 def cluster_draws(names: Sequence[str], resamples: int,
                   seed: int = 0) -> List[np.ndarray]:
     """``resamples`` draws of image indices: the source images drawn with
     replacement, each bringing all of its images."""
     groups: Dict[str, List[int]] = {}
     for i, n in enumerate(names):
-        groups.setdefault(source_of(n), []).append(i)
+        groups.setdefault(ssdd.source_id(n), []).append(i)
     members = list(groups.values())
     rng = np.random.default_rng(seed)
     return [np.concatenate([members[k] for k in
