@@ -388,3 +388,32 @@ def test_run_arguments_of_the_study_tools(tmp_path, capsys, monkeypatch):
         ssdd.parse_run_args(p, ['--detector', 'obb', '--variants',
                                 'mmdet-filter'])
     assert "unknown obb variants ['mmdet-filter']" in capsys.readouterr().err
+
+
+def test_doc_tables_means_bold_best_and_tta_gains():
+    keys = [k for k, _ in ssdd.DOC_COLUMNS]
+
+    def rec(variant, seed, base, tta_gain, nonfinite=0):
+        m = {k: base for k in keys}
+        m.update({f'tta_{k}': base + tta_gain for k in keys})
+        r = _record('obb', variant, seed, **m)
+        r['nonfinite'] = nonfinite
+        return r
+    results = [rec('rotaug', 1, 0.50, 0.02), rec('none', 0, 0.40, -0.01),
+               rec('rotaug', 0, 0.60, 0.04, 3), rec('none', 1, 0.44, 0.01)]
+    smoke = rec('mmrotate', 0, 0.9, 0.0)
+    smoke['max_eval_images'] = 2
+    plain, tta = ssdd.doc_tables(results + [smoke], 'obb').split('\n\n')
+    rows = plain.splitlines()[2:]
+    # variants in the proof's order, each seed after the mean; no smoke test
+    assert [r.split(' | ')[:2] for r in rows] == [
+        ['| none', 'mean'], ['| none', '0'], ['| none', '1'],
+        ['| rotaug', 'mean'], ['| rotaug', '0'], ['| rotaug', '1']]
+    assert rows[0].count('0.420 ± 0.028') == 6 and '**' not in rows[0]
+    assert rows[3].count('**0.550 ± 0.071**') == 6
+    assert rows[3].endswith('| 3/0 |') and rows[4].endswith('| 3 |')
+    trows = tta.splitlines()[2:]
+    assert trows[0].count('0.420 ± 0.042 (+0.0)') == 6
+    assert trows[4].count('0.640 (+4.0)') == 6
+    # one variant with fewer seeds: no best is claimed
+    assert '**' not in ssdd.doc_tables(results[:3], 'obb')

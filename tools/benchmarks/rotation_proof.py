@@ -386,6 +386,9 @@ def main_ssdd(a, p) -> None:
     if a.summary:
         print(ssdd.report(results, a.detector, a.keys))
         return
+    if a.doc_tables:
+        print(ssdd.doc_tables(results, a.detector))
+        return
     os.chdir(ROOT)
     os.environ['CUDA_VISIBLE_DEVICES'] = '' if a.device == 'cpu' else \
         os.environ.get('CUDA_VISIBLE_DEVICES', '')
@@ -532,11 +535,16 @@ def main(argv=None) -> None:
     p.add_argument('--summary', action='store_true',
                    help='only print mean / std / range over seeds of the '
                    'runs in --out')
+    p.add_argument('--doc-tables', action='store_true',
+                   help='ssdd: only print the tables of docs/real_proof.md '
+                   'from the runs in --out')
     a = p.parse_args(argv)
     if a.dataset == 'ssdd':
         return main_ssdd(a, p)
     if a.stage != 'all':
         p.error('--stage is for --dataset ssdd')
+    if a.doc_tables:
+        p.error('--doc-tables is for --dataset ssdd')
     if a.summary:
         if not a.out or not osp.exists(a.out):
             p.error('--summary needs an existing --out file')
