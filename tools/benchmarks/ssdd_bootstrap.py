@@ -161,7 +161,7 @@ def comparisons(detector: str, variants: Sequence[str],
     out = [(f'rotaug - {v}', ('rotaug', 'plain'), (v, 'plain'))
            for v in variants if v != 'rotaug' and 'rotaug' in variants]
     if tta:
-        out += [(f'{v}: TTA - none', (v, 'tta'), (v, 'plain'))
+        out += [(f'{v}: TTA - no TTA', (v, 'tta'), (v, 'plain'))
                 for v in variants]
     return out
 
