@@ -417,3 +417,11 @@ def test_doc_tables_means_bold_best_and_tta_gains():
     assert trows[4].count('0.640 (+4.0)') == 6
     # one variant with fewer seeds: no best is claimed
     assert '**' not in ssdd.doc_tables(results[:3], 'obb')
+    # another schedule is never averaged in; nothing to show is said
+    longer = rec('none', 2, 0.9, 0.0)
+    longer['iters'] = 4000
+    with pytest.raises(ValueError, match=r'runs of \[2000, 4000\]'):
+        ssdd.doc_tables(results + [longer], 'obb')
+    assert ssdd.doc_tables(results + [longer], 'obb', 2000) == \
+        ssdd.doc_tables(results, 'obb')
+    assert ssdd.doc_tables(results, 'hbb') == '(no hbb runs)'

@@ -62,32 +62,69 @@ def test_metrics_and_paired_differences():
     assert got['voc07/AP50'] == pytest.approx(mean_ap(
         eval_dota_map(dets, gts, 1, 0.5, True))[0])
     draws = boot.cluster_draws(good['names'], 300, seed=0)
+    g, w = boot.resampled(good, draws), boot.resampled(worse, draws)
+    assert g['observed'] == boot.metrics_of(good)
+    assert g['draws']['coco/AP75'][7] == \
+        boot.metrics_of(good, draws[7])['coco/AP75']
     # a model against itself: zero, on every draw
-    same = boot.paired([good], [good], draws)
+    same = boot.paired([g], [g])
     for m in same.values():
         assert m['diff'] == m['lo'] == m['hi'] == 0
         assert m['above_zero'] == m['below_zero'] == 0
     # better localisation: AP75 ahead on the observed images and on most
     # draws, but not on all (a draw of the images where both are equal)
-    res = boot.paired([good], [worse], draws)
+    res = boot.paired([g], [w])
     ap75 = res['coco/AP75']
     assert ap75['diff'] == pytest.approx(boot.metrics_of(good)['coco/AP75'] -
                                          got['coco/AP75'])
     assert ap75['diff'] > 0 and ap75['lo'] <= ap75['diff'] <= ap75['hi']
     assert 0.5 < ap75['above_zero'] < 1 and ap75['below_zero'] == 0
-    # two seeds: the mean difference, each draw applied to both
-    two = boot.paired([good, good], [worse, good], draws)
-    assert two['coco/AP75']['diff'] == pytest.approx(ap75['diff'] / 2)
+    # two seeds: the mean difference, each draw applied to both seeds
+    two = boot.paired([g, g], [w, g])['coco/AP75']
+    assert two['diff'] == pytest.approx(ap75['diff'] / 2)
+    assert (two['lo'], two['hi']) == pytest.approx((ap75['lo'] / 2,
+                                                    ap75['hi'] / 2))
+    assert two['above_zero'] == ap75['above_zero']
+    with pytest.raises(ValueError, match='one pair a seed'):
+        boot.paired([g, g], [w])
+    # the share that keeps the sign is rounded down: 100% means every draw
+    assert boot._fmt(dict(diff=0.01, lo=0.0, hi=0.02, above_zero=0.9996,
+                          below_zero=0.0004)).endswith('99.9%')
+    assert boot._fmt(dict(diff=-0.01, lo=-0.02, hi=0.0, above_zero=0.0,
+                          below_zero=1.0)) == '-1.0 [-2.0, +0.0] 100.0%'
 
 
 def test_observed_values_are_checked_against_the_proof(tmp_path):
     proof = tmp_path / 'proof.json'
-    harness.write_json(str(proof), dict(results=[dict(
+    harness.write_json(str(proof), dict(eval_subset='val', val_every=5,
+                                        results=[dict(
         detector='hbb', variant='rotaug', seed=0, iters=2000,
         metrics={'up_coco/AP75': 0.25, 'tta_up_coco/AP75': 0.30})]))
     rows = {('rotaug', 0, 'up', 'plain'): {'coco/AP75': 0.25},
             ('rotaug', 0, 'up', 'tta'): {'coco/AP75': 0.31},
             ('none', 0, 'up', 'plain'): {'coco/AP75': 0.5}}  # not recorded
-    bad = boot.check_against_proof(rows, str(proof), 'hbb', 2000)
+    bad, compared, missing = boot.check_against_proof(rows, str(proof),
+                                                      'hbb', 2000, 5)
     assert len(bad) == 1 and 'tta_up_coco/AP75: 0.310000 here' in bad[0]
-    assert boot.check_against_proof(rows, str(proof), 'obb', 2000) == []
+    assert compared == 2 and missing == ['none seed 0']
+    # another detector's runs: nothing compared, every run said missing
+    assert boot.check_against_proof(rows, str(proof), 'obb', 2000, 5)[1:] \
+        == (0, ['none seed 0', 'rotaug seed 0'])
+    with pytest.raises(ValueError, match='not this validation split'):
+        boot.check_against_proof(rows, str(proof), 'hbb', 2000, 4)
+    with pytest.raises(FileNotFoundError):
+        boot.check_against_proof(rows, str(tmp_path / 'x.json'), 'hbb',
+                                 2000, 5)
+
+
+def test_arguments_are_checked_before_any_prediction(tmp_path, capsys):
+    work = str(tmp_path / 'work')
+    with pytest.raises(SystemExit):
+        boot.main(['--splits', 'up', '--tta', 'rot', '--work-dir', work])
+    assert "--tta ['rot']: not in --splits ['up']" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        boot.main(['--detector', 'obb', '--variants', 'none', 'rotaug',
+                   '--work-dir', work])
+    err = capsys.readouterr().err
+    assert 'not trained in' in err and 'ssdd_obb_none_seed0_it2000, ' \
+        'ssdd_obb_rotaug_seed0_it2000' in err

@@ -181,30 +181,47 @@ def write_turned(cfg, root: str, subset: Optional[str], val_every: int,
     return dst
 
 
+def predict_split(cfg, model, root: str, subset: Optional[str],
+                  val_every: int, max_images: Optional[int] = None,
+                  tag: str = 'ssdd', tta: bool = True) -> dict:
+    """One model's predictions on one split (``root``, ``subset``): each
+    image once per view of the config's TTA (only the 0-degree view when
+    not ``tta``). Returns ``classes``, ``plain`` (the 0-degree view: the
+    model without TTA), ``tta`` (the views fused by the config's
+    ``tta_model``; None when not ``tta``), ``s_per_view`` and ``merge_s``
+    (seconds per image)."""
+    import time
+    classes, preds, secs = harness.predict_views(
+        cfg, model, eval_dataset(cfg, root, subset, val_every, max_images),
+        tag=tag, max_views=None if tta else 1)
+    out = dict(classes=classes, plain=preds[0], tta=None,
+               s_per_view=float(sum(secs) / len(secs)), merge_s=0.0)
+    if tta:
+        t0 = time.perf_counter()
+        out['tta'] = harness.merge_views(cfg, model, preds)
+        out['merge_s'] = (time.perf_counter() - t0) / max(len(preds[0]), 1)
+    return out
+
+
 def score_model(cfg, checkpoint: str, eval_root: str,
                 subset: Optional[str], val_every: int, turned_root: str,
                 splits: Sequence[str] = ('up', 'rot'),
                 max_images: Optional[int] = None) -> Dict[str, float]:
     """Every metric of the module doc for one trained model; also the
     seconds per image of one view and of the TTA merge."""
-    import time
     model = harness.build_model(cfg, checkpoint)
     roots = dict(up=(eval_root, subset), rot=(turned_root, None))
     out = {}
     for split in splits:
         root, sub = roots[split]
-        classes, preds, secs = harness.predict_views(
-            cfg, model, eval_dataset(cfg, root, sub, val_every, max_images),
-            tag=f'ssdd {split}')
-        plain = preds[0]  # the view turned by 0 degrees: no TTA
-        t0 = time.perf_counter()
-        merged = harness.merge_views(cfg, model, preds)
-        merge_s = (time.perf_counter() - t0) / max(len(plain), 1)
-        for tag, samples in ((split, plain), (f'tta_{split}', merged)):
-            res = harness.score(classes, samples, METRICS)
+        got = predict_split(cfg, model, root, sub, val_every, max_images,
+                            tag=f'ssdd {split}')
+        for tag, samples in ((split, got['plain']),
+                             (f'tta_{split}', got['tta'])):
+            res = harness.score(got['classes'], samples, METRICS)
             out.update({f'{tag}_{k}': v for k, v in res.items()})
-        out[f'{split}_s_per_view'] = float(sum(secs) / len(secs))
-        out[f'{split}_merge_s'] = merge_s
+        out[f'{split}_s_per_view'] = got['s_per_view']
+        out[f'{split}_merge_s'] = got['merge_s']
     return out
 
 
@@ -474,18 +491,27 @@ DOC_COLUMNS = (('up_voc07/AP50', 'up AP50 (VOC07)'),
                ('rot_coco/AP75', 'rot AP75'))
 
 
-def doc_tables(results: List[dict], detector: str) -> str:
+def doc_tables(results: List[dict], detector: str,
+               iters: Optional[int] = None) -> str:
     """The two tables of ``docs/real_proof.md`` for ``detector``: the
     metrics without TTA (per variant the mean ± sample sd over its seeds,
     the best mean of each column in bold, then each seed), and with the
     config's TTA (in brackets the gain in points over the same runs
-    without it)."""
+    without it). Runs of ``iters`` iterations (the only schedule the
+    results hold when None)."""
     import numpy as np
+    rows = [r for r in results if r.get('dataset') == 'ssdd'
+            and r['detector'] == detector and not r.get('max_eval_images')]
+    schedules = sorted({r['iters'] for r in rows})
+    if iters is None and len(schedules) > 1:
+        raise ValueError(f'runs of {schedules} iterations: say which')
     runs: Dict[str, List[dict]] = {}
-    for r in results:
-        if r.get('dataset') == 'ssdd' and r['detector'] == detector \
-                and not r.get('max_eval_images'):
+    for r in rows:
+        if iters is None or r['iters'] == iters:
             runs.setdefault(r['variant'], []).append(r)
+    if not runs:
+        return f'(no {detector} runs' + (
+            f' of {iters} iterations)' if iters else ')')
     order = [v for v in VARIANTS[detector] if v in runs]
     for v in order:
         runs[v].sort(key=lambda r: r['seed'])
@@ -499,7 +525,8 @@ def doc_tables(results: List[dict], detector: str) -> str:
 
     means = {k: [np.nanmean(vals(runs[v], k)) for v in order]
              for k, _ in DOC_COLUMNS}
-    best = {k: max(m) for k, m in means.items()}
+    best = {k: np.nanmax(m) if not np.isnan(m).all() else np.nan
+            for k, m in means.items()}
     # the best in bold only where every variant has the same seeds
     bold = len(order) > 1 and len({tuple(r['seed'] for r in runs[v])
                                    for v in order}) == 1

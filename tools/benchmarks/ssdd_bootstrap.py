@@ -69,28 +69,39 @@ def metrics_of(matched: dict, images=None) -> Dict[str, float]:
     """The metrics of ``METRICS`` on the images ``images`` (indices,
     repeats allowed; all when None)."""
     from rotaug.evaluation import accumulate_map, mean_ap
-    out = {}
+    maps, out = {}, {}
     for name, thrs, voc07, k in METRICS:
-        maps = mean_ap(accumulate_map(matched[tuple(thrs)],
-                                      matched['num_classes'], thrs, voc07,
-                                      images))
-        out[name] = float(maps.mean() if k is None else maps[k])
+        key = (tuple(thrs), voc07)  # one ranking per thresholds and rule
+        if key not in maps:
+            maps[key] = mean_ap(accumulate_map(matched[tuple(thrs)],
+                                               matched['num_classes'], thrs,
+                                               voc07, images))
+        out[name] = float(maps[key].mean() if k is None else maps[key][k])
     return out
 
 
-def paired(a: List[dict], b: List[dict], draws: List[np.ndarray]) -> dict:
+def resampled(matched: dict, draws: List[np.ndarray]) -> dict:
+    """A run's metrics on its images (``observed``) and on every draw
+    (``draws``: metric -> array over the draws)."""
+    per = [metrics_of(matched, d) for d in draws]
+    return dict(observed=metrics_of(matched),
+                draws={name: np.array([m[name] for m in per])
+                       for name, *_ in METRICS})
+
+
+def paired(a: List[dict], b: List[dict]) -> dict:
     """The difference ``a - b`` of every metric, averaged over the seeds
-    (``a[s]`` and ``b[s]``: seed ``s``'s matched images), observed and on
-    each draw: its value, 95 % percentile interval and the shares of draws
-    above and below zero."""
+    (``a[s]``, ``b[s]``: :func:`resampled` of seed ``s``'s runs, on the
+    same draws), observed and on each draw: its value, 95 % percentile
+    interval and the shares of draws above and below zero."""
+    if len(a) != len(b) or not a:
+        raise ValueError(f'{len(a)} runs against {len(b)}: one pair a seed')
     out = {}
-    obs = [metrics_of(x) for x in a], [metrics_of(y) for y in b]
-    boot = [[metrics_of(x, d) for x in a] for d in draws], \
-        [[metrics_of(y, d) for y in b] for d in draws]
     for name, *_ in METRICS:
-        diff = np.mean([p[name] - q[name] for p, q in zip(*obs)])
-        d = np.array([np.mean([p[name] - q[name] for p, q in zip(pa, pb)])
-                      for pa, pb in zip(*boot)])
+        diff = np.mean([x['observed'][name] - y['observed'][name]
+                        for x, y in zip(a, b)])
+        d = np.mean([x['draws'][name] - y['draws'][name]
+                     for x, y in zip(a, b)], axis=0)
         lo, hi = np.percentile(d, [2.5, 97.5])
         out[name] = dict(diff=float(diff), lo=float(lo), hi=float(hi),
                          above_zero=float((d > 0).mean()),
@@ -98,12 +109,19 @@ def paired(a: List[dict], b: List[dict], draws: List[np.ndarray]) -> dict:
     return out
 
 
+#: bump when the cached matching changes form
+CACHE_VERSION = 1
+
+
 def inputs_of_run(detector: str, variant: str, seed: int, iters: int,
                   data_root: str, val_every: int, work_root: str, split: str,
                   tta: bool, max_images: Optional[int] = None) -> dict:
     """``{'plain': matched, 'tta': matched}`` (``tta`` only when asked) of
     one trained run on one split, from its ``bootstrap/`` cache or
-    predicted (then cached)."""
+    predicted (then cached). The cache holds for the same checkpoint,
+    data, config (its TTA included) and metric thresholds."""
+    import hashlib
+
     from mmengine.config import Config
 
     from rotaug.evaluation import DOTAMetric
@@ -111,10 +129,14 @@ def inputs_of_run(detector: str, variant: str, seed: int, iters: int,
     ckpt = osp.join(work_root, tag, f'iter_{iters}.pth')
     if not osp.exists(ckpt):
         raise FileNotFoundError(f'{ckpt}: run {tag} is not trained')
+    cfg = Config.fromfile(ssdd.config_path(detector))
     kinds = ('plain', 'tta') if tta else ('plain', )
     cache = osp.join(work_root, tag, 'bootstrap')
-    key = dict(ckpt_mtime=os.stat(ckpt).st_mtime_ns, split=split,
-               val_every=val_every, max_images=max_images)
+    key = dict(version=CACHE_VERSION, ckpt_mtime=os.stat(ckpt).st_mtime_ns,
+               data_root=data_root, split=split, val_every=val_every,
+               max_images=max_images,
+               config=hashlib.sha1(cfg.pretty_text.encode()).hexdigest(),
+               thrs=sorted({tuple(m[1]) for m in METRICS}))
     stem = split + (f'_first{max_images}' if max_images else '')
     out = {}
     for kind in kinds:
@@ -126,28 +148,22 @@ def inputs_of_run(detector: str, variant: str, seed: int, iters: int,
                 out[kind] = held['matched']
     if len(out) == len(kinds):
         return out
-    cfg = Config.fromfile(ssdd.config_path(detector))
     if split == 'up':
         root, subset = data_root, 'val'
     else:
         root = ssdd.write_turned(cfg, data_root, 'val', val_every,
                                  osp.join(work_root, f'turned_val{val_every}'))
         subset = None
-    model = harness.build_model(cfg, ckpt)
-    classes, preds, _ = harness.predict_views(
-        cfg, model, ssdd.eval_dataset(cfg, root, subset, val_every,
-                                      max_images),
-        tag=f'{tag} {split}', max_views=None if tta else 1)
-    samples = dict(plain=preds[0])  # the 0-degree view: no TTA
-    if tta:
-        samples['tta'] = harness.merge_views(cfg, model, preds)
+    got = ssdd.predict_split(cfg, harness.build_model(cfg, ckpt), root,
+                             subset, val_every, max_images,
+                             tag=f'{tag} {split}', tta=tta)
     os.makedirs(cache, exist_ok=True)
     for kind in kinds:
         metric = DOTAMetric()
-        metric.dataset_meta = dict(classes=tuple(classes))
-        metric.process(None, samples[kind])
+        metric.dataset_meta = dict(classes=tuple(got['classes']))
+        metric.process(None, got[kind])
         names, dets, gts = metric.scoring_inputs(metric.results)
-        out[kind] = match(names, dets, gts, len(classes))
+        out[kind] = match(names, dets, gts, len(got['classes']))
         with open(osp.join(cache, f'{stem}_{kind}.pkl'), 'wb') as f:
             pickle.dump(dict(key=key, matched=out[kind]), f)
     return out
@@ -167,36 +183,49 @@ def comparisons(detector: str, variants: Sequence[str],
 
 
 def _fmt(c: dict) -> str:
-    """'+1.2 [-0.3, +2.8] 93%': the difference in points, its 95 %
-    interval and the share of draws that keep its sign."""
+    """'+1.2 [-0.3, +2.8] 93.1%': the difference in points, its 95 %
+    interval and the share of draws that keep its sign (rounded down: 100%
+    only when every draw does)."""
     keep = c['above_zero'] if c['diff'] >= 0 else c['below_zero']
     return (f"{100 * c['diff']:+.1f} [{100 * c['lo']:+.1f}, "
-            f"{100 * c['hi']:+.1f}] {100 * keep:.0f}%")
+            f"{100 * c['hi']:+.1f}] {np.floor(1000 * keep) / 10:.1f}%")
 
 
-def check_against_proof(rows: Dict[tuple, dict], proof: Optional[str],
-                        detector: str, iters: int) -> List[str]:
+def check_against_proof(rows: Dict[tuple, dict], proof: str, detector: str,
+                        iters: int, val_every: int) -> tuple:
     """The observed values against the proof's records of the same runs
-    (they must agree: the same checkpoints, images and metric)."""
-    if not proof:
-        return []
-    held = harness.read_json(proof) or {}
+    (they must agree: the same checkpoints, images and metric). Returns
+    the mismatches, the number of values compared and the runs the proof
+    has no record of."""
+    held = harness.read_json(proof)
+    if held is None:
+        raise FileNotFoundError(f'{proof}: no such result file')
+    if held.get('eval_subset') != 'val' or \
+            held.get('val_every') != val_every:
+        raise ValueError(
+            f"{proof} holds scores on eval_subset={held.get('eval_subset')!r}"
+            f", val_every={held.get('val_every')!r}: not this validation "
+            f'split (every {val_every}th image)')
     recs = {(r['variant'], r['seed']): r['metrics']
             for r in held.get('results', [])
             if r.get('detector') == detector and r.get('iters') == iters
             and not r.get('max_eval_images')}
-    bad = []
+    bad, compared, missing = [], 0, []
     for (variant, seed, split, kind), m in rows.items():
         rec = recs.get((variant, seed))
         if rec is None:
+            missing.append(f'{variant} seed {seed}')
             continue
         prefix = ('tta_' if kind == 'tta' else '') + split
         for name, value in m.items():
             want = rec.get(f'{prefix}_{name}')
-            if want is not None and abs(want - value) > 1e-9:
+            if want is None:
+                continue
+            compared += 1
+            if abs(want - value) > 1e-9:
                 bad.append(f'{variant} seed {seed} {prefix}_{name}: '
                            f'{value:.6f} here, {want:.6f} in {proof}')
-    return bad
+    return bad, compared, sorted(set(missing))
 
 
 def main(argv=None) -> None:
@@ -215,7 +244,15 @@ def main(argv=None) -> None:
     variants, data_root, work_root, out = (a.variants, a.data_root,
                                            a.work_dir, a.out)
     tta = set(a.splits if a.tta == [] else a.tta or ())
+    if tta - set(a.splits):
+        p.error(f'--tta {sorted(tta)}: not in --splits {a.splits}')
     proof = osp.abspath(a.proof) if a.proof else None
+    untrained = [ssdd.run_tag(a.detector, v, s, a.iters) for s in a.seeds
+                 for v in variants if not osp.exists(osp.join(
+                     work_root, ssdd.run_tag(a.detector, v, s, a.iters),
+                     f'iter_{a.iters}.pth'))]
+    if untrained:
+        p.error(f'not trained in {work_root}: {", ".join(untrained)}')
     os.chdir(ROOT)
     import rotaug  # noqa: F401
     from mmengine.registry import init_default_scope
@@ -230,11 +267,19 @@ def main(argv=None) -> None:
                 for kind, m in got.items():
                     matched[(v, seed, split, kind)] = m
                     observed[(v, seed, split, kind)] = metrics_of(m)
+    mismatches = []
     # a smoke test on a few images is not the proof's split
-    mismatches = [] if a.max_images else check_against_proof(
-        observed, proof, a.detector, a.iters)
-    for line in mismatches:
-        print(f'[bootstrap] MISMATCH {line}')
+    if proof and not a.max_images:
+        mismatches, compared, missing = check_against_proof(
+            observed, proof, a.detector, a.iters, a.val_every)
+        for run in missing:
+            print(f'[bootstrap] {run}: no record in {proof}, not checked')
+        for line in mismatches:
+            print(f'[bootstrap] MISMATCH {line}')
+        print(f'[bootstrap] {compared - len(mismatches)} of {compared} '
+              f'observed values equal to {proof}')
+        if not compared:
+            sys.exit(f'{proof} holds none of these runs: nothing checked')
     rows = []
     print('| comparison | split | seed | ' + ' | '.join(
         m[0] for m in METRICS) + ' |\n' + '|---' * (len(METRICS) + 3) + '|')
@@ -244,12 +289,14 @@ def main(argv=None) -> None:
             if key[2] == split and m['names'] != names:
                 raise ValueError(f'{key}: not the images of the others')
         draws = cluster_draws(names, a.resamples, a.draw_seed)
+        # each run's metrics on each draw, once
+        boot = {key: resampled(m, draws) for key, m in matched.items()
+                if key[2] == split}
         for name, x, y in comparisons(a.detector, variants, split in tta):
             for seeds in [[s] for s in a.seeds] + (
                     [a.seeds] if len(a.seeds) > 1 else []):
-                res = paired([matched[(x[0], s, split, x[1])] for s in seeds],
-                             [matched[(y[0], s, split, y[1])] for s in seeds],
-                             draws)
+                res = paired([boot[(x[0], s, split, x[1])] for s in seeds],
+                             [boot[(y[0], s, split, y[1])] for s in seeds])
                 seed = seeds[0] if len(seeds) == 1 else 'mean'
                 rows.append(dict(comparison=name, split=split, seed=seed,
                                  **res))
