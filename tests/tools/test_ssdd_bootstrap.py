@@ -128,3 +128,19 @@ def test_arguments_are_checked_before_any_prediction(tmp_path, capsys):
     err = capsys.readouterr().err
     assert 'not trained in' in err and 'ssdd_obb_none_seed0_it2000, ' \
         'ssdd_obb_rotaug_seed0_it2000' in err
+
+
+def test_table_of_a_result_file(tmp_path, capsys):
+    cell = dict(diff=-0.012, lo=-0.03, hi=0.004, above_zero=0.1,
+                below_zero=0.8996)
+    row = dict(comparison='rotaug - none', split='rot', seed='mean',
+               **{m[0]: cell for m in boot.METRICS})
+    out = tmp_path / 'b.json'
+    harness.write_json(str(out), dict(rows=[row]))
+    boot.main(['--table', str(out)])
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith('| comparison | split | seed | voc07/AP50')
+    assert lines[2] == '| rotaug - none | rot | mean | ' + ' | '.join(
+        ['-1.2 [-3.0, +0.4] 89.9%'] * 3) + ' |'
+    with pytest.raises(SystemExit, match='no such file'):
+        boot.main(['--table', str(tmp_path / 'none.json')])

@@ -16,6 +16,7 @@ to every seed).
         [--seeds 0 1] [--splits up rot] [--tta [up rot]] \\
         [--resamples 2000] [--proof docs/results/ssdd_hbb.json] \\
         [--out docs/results/ssdd_bootstrap_hbb.json]
+    python tools/benchmarks/ssdd_bootstrap.py --table OUT.json  # its table
 
 Each model predicts each split once (the 0-degree view, and every TTA view
 with ``--tta``); the matched detections are kept in its work dir
@@ -228,7 +229,32 @@ def check_against_proof(rows: Dict[tuple, dict], proof: str, detector: str,
     return bad, compared, sorted(set(missing))
 
 
+HEAD = ('| comparison | split | seed | ' + ' | '.join(m[0] for m in METRICS)
+        + ' |\n' + '|---' * (len(METRICS) + 3) + '|')
+
+
+def row_line(row: dict) -> str:
+    """One markdown row of a comparison (a row of ``--out``)."""
+    return (f"| {row['comparison']} | {row['split']} | {row['seed']} | "
+            + ' | '.join(_fmt(row[m[0]]) for m in METRICS) + ' |')
+
+
+def table(rows: List[dict]) -> str:
+    """The markdown table of the rows of an ``--out`` file."""
+    return '\n'.join([HEAD] + [row_line(r) for r in rows])
+
+
 def main(argv=None) -> None:
+    if argv is None:
+        argv = sys.argv[1:]
+    if argv[:1] == ['--table']:
+        if len(argv) != 2:
+            sys.exit('usage: ssdd_bootstrap.py --table OUT.json')
+        held = harness.read_json(argv[1])
+        if held is None:
+            sys.exit(f'{argv[1]}: no such file')
+        print(table(held['rows']))
+        return
     p = ssdd.run_arg_parser(__doc__.split('\n\n')[0])
     p.add_argument('--splits', nargs='+', default=['up', 'rot'],
                    choices=('up', 'rot'))
@@ -281,8 +307,7 @@ def main(argv=None) -> None:
         if not compared:
             sys.exit(f'{proof} holds none of these runs: nothing checked')
     rows = []
-    print('| comparison | split | seed | ' + ' | '.join(
-        m[0] for m in METRICS) + ' |\n' + '|---' * (len(METRICS) + 3) + '|')
+    print(HEAD)
     for split in a.splits:
         names = matched[(variants[0], a.seeds[0], split, 'plain')]['names']
         for key, m in matched.items():
@@ -300,8 +325,7 @@ def main(argv=None) -> None:
                 seed = seeds[0] if len(seeds) == 1 else 'mean'
                 rows.append(dict(comparison=name, split=split, seed=seed,
                                  **res))
-                print(f'| {name} | {split} | {seed} | ' + ' | '.join(
-                    _fmt(res[m[0]]) for m in METRICS) + ' |', flush=True)
+                print(row_line(rows[-1]), flush=True)
     if out:
         harness.write_json(out, dict(
             detector=a.detector, iters=a.iters, data_root=data_root,
