@@ -449,6 +449,18 @@ def run_variant(detector: str, name: str, seed: int, iters: int,
                          max_eval_images)
 
 
+def _mean_sd(values) -> str:
+    """'0.650 ± 0.071': mean ± sample sd of the values that are not NaN;
+    one value alone (one seed has no spread to show); '-' for none."""
+    import numpy as np
+    v = np.asarray(values, dtype=float)
+    v = v[~np.isnan(v)]
+    if not len(v):
+        return '-'
+    return f'{v[0]:.3f}' if len(v) == 1 else \
+        f'{v.mean():.3f} ± {v.std(ddof=1):.3f}'
+
+
 def summary(results: List[dict], detector: str,
             keys: Sequence[str] = None) -> str:
     """Markdown: mean ± sample sd over seeds per variant (the value alone
@@ -465,11 +477,8 @@ def summary(results: List[dict], detector: str,
     for (name, iters), rs in groups.items():
         cells = []
         for k in keys:
-            v = np.array([r['metrics'].get(k, np.nan) for r in rs])
-            v = v[~np.isnan(v)]
-            # one seed has no spread to show
-            cells.append('-' if not len(v) else f'{v[0]:.3f}' if len(v) == 1
-                         else f'{v.mean():.3f} ± {v.std(ddof=1):.3f}')
+            cells.append(_mean_sd(
+                np.array([r['metrics'].get(k, np.nan) for r in rs])))
         lines.append(f'| {name} | {iters} | '
                      + ','.join(str(r['seed']) for r in rs) + ' | '
                      + ' | '.join(cells) + ' | '
@@ -519,10 +528,6 @@ def doc_tables(results: List[dict], detector: str,
     def vals(rs, key):
         return np.array([r['metrics'].get(key, np.nan) for r in rs])
 
-    def mean_sd(x):
-        return f'{x[0]:.3f}' if len(x) == 1 else \
-            f'{x.mean():.3f} ± {x.std(ddof=1):.3f}'
-
     means = {k: [np.nanmean(vals(runs[v], k)) for v in order]
              for k, _ in DOC_COLUMNS}
     best = {k: np.nanmax(m) if not np.isnan(m).all() else np.nan
@@ -542,12 +547,12 @@ def doc_tables(results: List[dict], detector: str,
             cells, tcells = [], []
             for k, _ in DOC_COLUMNS:
                 x, t = vals(g, k), vals(g, f'tta_{k}')
-                c = mean_sd(x)
+                c = _mean_sd(x)
                 if bold and len(g) == len(rs) and \
                         np.isclose(x.mean(), best[k]):
                     c = f'**{c}**'
                 cells.append(c)
-                tcells.append(f'{mean_sd(t)} ({100 * (t - x).mean():+.1f})')
+                tcells.append(f'{_mean_sd(t)} ({100 * (t - x).mean():+.1f})')
             nf = '/'.join(str(r['nonfinite']) for r in g)
             plain.append(f'| {v} | {seed} | ' + ' | '.join(cells) +
                          f' | {nf} |')
