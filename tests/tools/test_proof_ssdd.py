@@ -1,6 +1,7 @@
 """rotation_proof.py --dataset ssdd (proof_ssdd.py, through harness.py):
 the variants' pipelines, the turned evaluation split, one tiny run end to
 end, resumed without training again."""
+import glob
 import json
 import os
 import os.path as osp
@@ -126,6 +127,7 @@ def test_one_tiny_run_end_to_end_then_resumed(tmp_path, monkeypatch):
     tag = ssdd.run_tag('obb', 'rotaug', 0, 2)
     stats = json.load(open(osp.join(work, tag, 'train_stats.json')))
     assert stats['processes'] == 1
+    _bootstrap_reads_what_the_scoring_kept(root, work, tag, m, monkeypatch)
     # the same command again: the run is in --out, nothing trains
     proof.main(args)
     assert json.load(open(out))['results'] == res['results']
@@ -138,7 +140,11 @@ def test_one_tiny_run_end_to_end_then_resumed(tmp_path, monkeypatch):
     scores = [k for k in m if not k.endswith('_s') and '_s_' not in k]
     assert len(scores) >= 12
     assert {k: again[k] for k in scores} == {k: m[k] for k in scores}
-    # the held-out split: its scores never go into the validation file
+    # the held-out split: its scores never go into the validation file,
+    # nor its matched detections into what the bootstrap reads
+    kept = {f: os.stat(f).st_mtime_ns for f in
+            glob.glob(osp.join(work, tag, 'bootstrap', '*'))}
+    assert len(kept) == 4
     test_root = _folder(tmp_path / 'test', n=3)
     with pytest.raises(SystemExit):
         proof.main(args + ['--test-root', test_root])
@@ -155,6 +161,45 @@ def test_one_tiny_run_end_to_end_then_resumed(tmp_path, monkeypatch):
     assert res['results'][0]['metrics'].keys() == m.keys()
     stats = json.load(open(osp.join(work, tag, 'train_stats.json')))
     assert stats['processes'] == 1
+    assert kept == {f: os.stat(f).st_mtime_ns for f in
+                    glob.glob(osp.join(work, tag, 'bootstrap', '*'))}
+
+
+def _bootstrap_reads_what_the_scoring_kept(root, work, tag, metrics,
+                                           monkeypatch):
+    """The scoring kept each split's matched detections (without and with
+    TTA); ssdd_bootstrap.py reads them instead of predicting, and they
+    give the record's scores. They go stale with another checkpoint."""
+    boot = load_tool('benchmarks/ssdd_bootstrap.py')
+
+    def no_prediction(*a, **k):
+        raise AssertionError('predicted again')
+
+    with monkeypatch.context() as mp:
+        mp.setattr(boot.ssdd, 'predict_split', no_prediction)
+        for split in ('up', 'rot'):
+            got = boot.inputs_of_run('obb', 'rotaug', 0, 2, root, 5, work,
+                                     split, True, max_images=2)
+            assert set(got) == {'plain', 'tta'}
+            for kind, matched in got.items():
+                prefix = ('tta_' if kind == 'tta' else '') + split
+                assert len(matched['names']) == 2
+                for name, value in boot.metrics_of(matched).items():
+                    assert value == pytest.approx(
+                        metrics[f'{prefix}_{name}'], abs=1e-12)
+    ckpt = osp.join(work, tag, 'iter_2.pth')
+    store = ssdd.MatchedStore('obb', osp.join(work, tag), ckpt, root, 5, 2)
+    assert set(store.load('up', ('plain', 'tta'))) == {'plain', 'tta'}
+    # all images, or another split setting: not what was kept
+    assert not ssdd.MatchedStore('obb', osp.join(work, tag), ckpt, root,
+                                 5).load('up', ('plain', ))
+    assert not ssdd.MatchedStore('obb', osp.join(work, tag), ckpt, root, 4,
+                                 2).load('up', ('plain', ))
+    st = os.stat(ckpt)
+    os.utime(ckpt, ns=(st.st_atime_ns, st.st_mtime_ns + 10**9))
+    assert not ssdd.MatchedStore('obb', osp.join(work, tag), ckpt, root, 5,
+                                 2).load('up', ('plain', 'tta'))
+    os.utime(ckpt, ns=(st.st_atime_ns, st.st_mtime_ns))
 
 
 def test_train_then_score_in_another_process(tmp_path, monkeypatch):

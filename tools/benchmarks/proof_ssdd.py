@@ -203,12 +203,104 @@ def predict_split(cfg, model, root: str, subset: Optional[str],
     return out
 
 
+#: the IoU thresholds whose per-image matching is kept for
+#: ``ssdd_bootstrap.py``: VOC07's 0.5 and COCO's 0.5:0.95
+MATCH_THRS = ((0.5, ), tuple(COCO_IOU_THRS))
+#: bump when the kept matching changes form
+MATCHED_VERSION = 1
+
+
+def match_detections(names, dets, gts, num_classes: int) -> dict:
+    """The per-image matching (``rotaug.evaluation.match_images``) at each
+    thresholds of :data:`MATCH_THRS`, done once: ``names``,
+    ``num_classes`` and ``{thrs: matched}``."""
+    from rotaug.evaluation import match_images
+    out = dict(names=list(names), num_classes=num_classes)
+    for thrs in MATCH_THRS:
+        out[thrs] = match_images(dets, gts, num_classes, list(thrs), names)
+    return out
+
+
+def match_samples(classes, samples) -> dict:
+    """:func:`match_detections` of predicted samples (with their ground
+    truths), read as ``rotaug.DOTAMetric`` reads them."""
+    from rotaug.evaluation import DOTAMetric
+    metric = DOTAMetric()
+    metric.dataset_meta = dict(classes=tuple(classes))
+    metric.process(None, samples)
+    names, dets, gts = metric.scoring_inputs(metric.results)
+    return match_detections(names, dets, gts, len(classes))
+
+
+class MatchedStore:
+    """The matched detections of one trained run on the validation split
+    (``up``: as it is; ``rot``: turned), without and with TTA, kept in its
+    work dir (``bootstrap/``) by the scoring and read by
+    ``ssdd_bootstrap.py``, so the bootstrap need not predict again. An
+    entry holds only for the same checkpoint, data, config (its TTA
+    included), thresholds and ``max_images``."""
+
+    def __init__(self, detector: str, work_dir: str, ckpt: str,
+                 data_root: str, val_every: int,
+                 max_images: Optional[int] = None):
+        import hashlib
+
+        from mmengine.config import Config
+        cfg = Config.fromfile(config_path(detector))
+        self.dir = osp.join(work_dir, 'bootstrap')
+        self.max_images = max_images
+        self.key = dict(
+            version=MATCHED_VERSION, ckpt_mtime=os.stat(ckpt).st_mtime_ns,
+            data_root=data_root, val_every=val_every, max_images=max_images,
+            config=hashlib.sha1(cfg.pretty_text.encode()).hexdigest(),
+            thrs=sorted(MATCH_THRS))
+
+    def _path(self, split: str, kind: str) -> str:
+        stem = split + (f'_first{self.max_images}' if self.max_images
+                        else '')
+        return osp.join(self.dir, f'{stem}_{kind}.pkl')
+
+    def load(self, split: str, kinds: Sequence[str]) -> dict:
+        """``{kind: matched}`` of the entries of ``kinds`` that hold."""
+        import pickle
+        out = {}
+        for kind in kinds:
+            path = self._path(split, kind)
+            if osp.exists(path):
+                with open(path, 'rb') as f:
+                    held = pickle.load(f)
+                if held['key'] == dict(self.key, split=split):
+                    out[kind] = held['matched']
+        return out
+
+    def save(self, split: str, kind: str, matched: dict) -> None:
+        import pickle
+        os.makedirs(self.dir, exist_ok=True)
+        path = self._path(split, kind)
+        with open(path + '.part', 'wb') as f:
+            pickle.dump(dict(key=dict(self.key, split=split),
+                             matched=matched), f)
+        os.replace(path + '.part', path)
+
+    def keep(self, split: str, got: dict) -> Dict[str, dict]:
+        """Match and save :func:`predict_split`'s ``got`` (each kind it
+        holds); returns ``{kind: matched}``."""
+        out = {}
+        for kind in ('plain', 'tta'):
+            if got.get(kind) is not None:
+                out[kind] = match_samples(got['classes'], got[kind])
+                self.save(split, kind, out[kind])
+        return out
+
+
 def score_model(cfg, checkpoint: str, eval_root: str,
                 subset: Optional[str], val_every: int, turned_root: str,
                 splits: Sequence[str] = ('up', 'rot'),
-                max_images: Optional[int] = None) -> Dict[str, float]:
+                max_images: Optional[int] = None,
+                keep: Optional[MatchedStore] = None) -> Dict[str, float]:
     """Every metric of the module doc for one trained model; also the
-    seconds per image of one view and of the TTA merge."""
+    seconds per image of one view and of the TTA merge. With ``keep``,
+    each split's matched detections are saved there too."""
     model = harness.build_model(cfg, checkpoint)
     roots = dict(up=(eval_root, subset), rot=(turned_root, None))
     out = {}
@@ -216,6 +308,8 @@ def score_model(cfg, checkpoint: str, eval_root: str,
         root, sub = roots[split]
         got = predict_split(cfg, model, root, sub, val_every, max_images,
                             tag=f'ssdd {split}')
+        if keep is not None:
+            keep.keep(split, got)
         for tag, samples in ((split, got['plain']),
                              (f'tta_{split}', got['tta'])):
             res = harness.score(got['classes'], samples, METRICS)
@@ -424,10 +518,14 @@ def score_variant(detector: str, name: str, seed: int, iters: int,
     curve = harness.read_json(osp.join(work_dir, 'val_curve.json'))
     if curve:
         record['val_curve'] = curve
+    # the validation split's matched detections, for ssdd_bootstrap.py
+    keep = MatchedStore(detector, work_dir, ckpt, data_root, val_every,
+                        max_eval_images) \
+        if eval_subset == 'val' and eval_root == data_root else None
     t0 = time.time()
     record['metrics'] = score_model(cfg, ckpt, eval_root, eval_subset,
                                     val_every, turned_root,
-                                    max_images=max_eval_images)
+                                    max_images=max_eval_images, keep=keep)
     if max_eval_images:
         record['max_eval_images'] = max_eval_images
     record['test_s'] = time.time() - t0

@@ -18,16 +18,16 @@ to every seed).
         [--out docs/results/ssdd_bootstrap_hbb.json]
     python tools/benchmarks/ssdd_bootstrap.py --table OUT.json  # its table
 
-Each model predicts each split once (the 0-degree view, and every TTA view
-with ``--tta``); the matched detections are kept in its work dir
-(``bootstrap/``), so a second call only resamples. Every observed value is
+The proof's scoring keeps each run's matched detections on the validation
+split (both splits, without and with TTA) in its work dir (``bootstrap/``),
+so this tool only resamples; a run whose kept matching is missing or stale
+(another checkpoint, config or data) is predicted here once (the 0-degree
+view, and every TTA view with ``--tta``) and kept. Every observed value is
 checked against the proof's record of the run when ``--proof`` gives its
 result file.
 """
-import json
 import os
 import os.path as osp
-import pickle
 import sys
 from typing import Dict, List, Optional, Sequence
 
@@ -57,13 +57,10 @@ def cluster_draws(names: Sequence[str], resamples: int,
             for _ in range(resamples)]
 
 
-def match(names, dets, gts, num_classes: int) -> dict:
-    """Each metric's per-image matching (``match_images``), done once."""
-    from rotaug.evaluation import match_images
-    out = dict(names=list(names), num_classes=num_classes)
-    for thrs in {tuple(m[1]) for m in METRICS}:
-        out[thrs] = match_images(dets, gts, num_classes, list(thrs), names)
-    return out
+#: the per-image matching of the detections, done once per run and split
+#: (by the proof's scoring, or here): ``proof_ssdd.match_detections``
+match = ssdd.match_detections
+assert {tuple(m[1]) for m in METRICS} <= set(ssdd.MATCH_THRS)
 
 
 def metrics_of(matched: dict, images=None) -> Dict[str, float]:
@@ -110,45 +107,24 @@ def paired(a: List[dict], b: List[dict]) -> dict:
     return out
 
 
-#: bump when the cached matching changes form
-CACHE_VERSION = 1
-
-
 def inputs_of_run(detector: str, variant: str, seed: int, iters: int,
                   data_root: str, val_every: int, work_root: str, split: str,
                   tta: bool, max_images: Optional[int] = None) -> dict:
     """``{'plain': matched, 'tta': matched}`` (``tta`` only when asked) of
-    one trained run on one split, from its ``bootstrap/`` cache or
-    predicted (then cached). The cache holds for the same checkpoint,
-    data, config (its TTA included) and metric thresholds."""
-    import hashlib
-
+    one trained run on one split: kept by the proof's scoring
+    (``proof_ssdd.MatchedStore``), else predicted here and kept."""
     from mmengine.config import Config
-
-    from rotaug.evaluation import DOTAMetric
     tag = ssdd.run_tag(detector, variant, seed, iters)
     ckpt = osp.join(work_root, tag, f'iter_{iters}.pth')
     if not osp.exists(ckpt):
         raise FileNotFoundError(f'{ckpt}: run {tag} is not trained')
-    cfg = Config.fromfile(ssdd.config_path(detector))
+    store = ssdd.MatchedStore(detector, osp.join(work_root, tag), ckpt,
+                              data_root, val_every, max_images)
     kinds = ('plain', 'tta') if tta else ('plain', )
-    cache = osp.join(work_root, tag, 'bootstrap')
-    key = dict(version=CACHE_VERSION, ckpt_mtime=os.stat(ckpt).st_mtime_ns,
-               data_root=data_root, split=split, val_every=val_every,
-               max_images=max_images,
-               config=hashlib.sha1(cfg.pretty_text.encode()).hexdigest(),
-               thrs=sorted({tuple(m[1]) for m in METRICS}))
-    stem = split + (f'_first{max_images}' if max_images else '')
-    out = {}
-    for kind in kinds:
-        path = osp.join(cache, f'{stem}_{kind}.pkl')
-        if osp.exists(path):
-            with open(path, 'rb') as f:
-                held = pickle.load(f)
-            if held['key'] == key:
-                out[kind] = held['matched']
+    out = store.load(split, kinds)
     if len(out) == len(kinds):
         return out
+    cfg = Config.fromfile(ssdd.config_path(detector))
     if split == 'up':
         root, subset = data_root, 'val'
     else:
@@ -158,16 +134,7 @@ def inputs_of_run(detector: str, variant: str, seed: int, iters: int,
     got = ssdd.predict_split(cfg, harness.build_model(cfg, ckpt), root,
                              subset, val_every, max_images,
                              tag=f'{tag} {split}', tta=tta)
-    os.makedirs(cache, exist_ok=True)
-    for kind in kinds:
-        metric = DOTAMetric()
-        metric.dataset_meta = dict(classes=tuple(got['classes']))
-        metric.process(None, got[kind])
-        names, dets, gts = metric.scoring_inputs(metric.results)
-        out[kind] = match(names, dets, gts, len(got['classes']))
-        with open(osp.join(cache, f'{stem}_{kind}.pkl'), 'wb') as f:
-            pickle.dump(dict(key=key, matched=out[kind]), f)
-    return out
+    return store.keep(split, got)
 
 
 def comparisons(detector: str, variants: Sequence[str],
