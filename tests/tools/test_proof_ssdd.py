@@ -200,6 +200,10 @@ def _bootstrap_reads_what_the_scoring_kept(root, work, tag, metrics,
     assert not ssdd.MatchedStore('obb', osp.join(work, tag), ckpt, root, 5,
                                  2).load('up', ('plain', 'tta'))
     os.utime(ckpt, ns=(st.st_atime_ns, st.st_mtime_ns))
+    # a file cut short (a killed writer) is predicted again, not a crash
+    with open(store._path('up', 'tta'), 'wb') as f:
+        f.write(b'\x80\x04\x95')
+    assert set(store.load('up', ('plain', 'tta'))) == {'plain'}
 
 
 def test_train_then_score_in_another_process(tmp_path, monkeypatch):

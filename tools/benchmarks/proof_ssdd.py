@@ -266,21 +266,29 @@ class MatchedStore:
         out = {}
         for kind in kinds:
             path = self._path(split, kind)
-            if osp.exists(path):
+            try:
                 with open(path, 'rb') as f:
                     held = pickle.load(f)
-                if held['key'] == dict(self.key, split=split):
-                    out[kind] = held['matched']
+            except FileNotFoundError:
+                continue
+            except (EOFError, pickle.UnpicklingError) as e:
+                print(f'[proof] {path}: unreadable ({e!r}), predicted '
+                      'again', flush=True)
+                continue
+            if isinstance(held, dict) and \
+                    held.get('key') == dict(self.key, split=split):
+                out[kind] = held['matched']
         return out
 
     def save(self, split: str, kind: str, matched: dict) -> None:
         import pickle
         os.makedirs(self.dir, exist_ok=True)
         path = self._path(split, kind)
-        with open(path + '.part', 'wb') as f:
+        part = f'{path}.{os.getpid()}.part'  # one per writing process
+        with open(part, 'wb') as f:
             pickle.dump(dict(key=dict(self.key, split=split),
                              matched=matched), f)
-        os.replace(path + '.part', path)
+        os.replace(part, path)
 
     def keep(self, split: str, got: dict) -> Dict[str, dict]:
         """Match and save :func:`predict_split`'s ``got`` (each kind it
