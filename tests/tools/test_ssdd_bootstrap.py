@@ -51,8 +51,8 @@ def _images(shift):
 
 def test_metrics_and_paired_differences():
     from rotaug.evaluation import eval_dota_map, mean_ap
-    good = boot.match(*_images([0, 0, 1, 0, 2]), 1)
-    worse = boot.match(*_images([0, 4, 5, 6, 2]), 1)
+    good = boot.ssdd.match_detections(*_images([0, 0, 1, 0, 2]), 1)
+    worse = boot.ssdd.match_detections(*_images([0, 4, 5, 6, 2]), 1)
     got = boot.metrics_of(worse)
     names, dets, gts = _images([0, 4, 5, 6, 2])
     ref = mean_ap(eval_dota_map(dets, gts, 1, [0.5 + 0.05 * i

@@ -57,9 +57,8 @@ def cluster_draws(names: Sequence[str], resamples: int,
             for _ in range(resamples)]
 
 
-#: the per-image matching of the detections, done once per run and split
-#: (by the proof's scoring, or here): ``proof_ssdd.match_detections``
-match = ssdd.match_detections
+# the per-image matching (``proof_ssdd.match_detections``, done once per
+# run and split by the proof's scoring, or here) covers every threshold
 assert {tuple(m[1]) for m in METRICS} <= set(ssdd.MATCH_THRS)
 
 
