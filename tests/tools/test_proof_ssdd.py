@@ -217,6 +217,10 @@ def test_train_then_score_in_another_process(tmp_path, monkeypatch):
             '--detector', 'hbb', '--variants', 'none', '--iters', '2',
             '--work-dir', work, '--out', out, '--max-eval-images', '1',
             '--device', 'cpu']
+    # the checkout moves on while the run trains (a commit of the docs):
+    # the record names the commit the training started from
+    commits = iter(f'c{i}' for i in range(100))
+    monkeypatch.setattr(harness, 'git_commit', lambda: next(commits))
     proof.main(args + ['--stage', 'train', '--seeds', '0'])
     tag = ssdd.run_tag('hbb', 'none', 0, 2)
     assert osp.exists(osp.join(work, tag, 'iter_2.pth'))
@@ -245,7 +249,8 @@ def test_train_then_score_in_another_process(tmp_path, monkeypatch):
     assert got[0] == other and 0.0 <= got[1]['metrics'][
         'up_voc07/AP50'] <= 1.0
     stats = json.load(open(osp.join(work, tag, 'train_stats.json')))
-    assert stats['processes'] == 1 and len(stats['train_commits']) == 1
+    assert stats['processes'] == 1 and stats['train_commits'] == ['c0']
+    assert got[1]['train_commits'] == ['c0'] and got[1]['commit'] != 'c0'
     assert stats['segments'][0]['end'] == 2
     with pytest.raises(SystemExit):
         proof.main(['--stage', 'train'])  # synthetic data: no stages

@@ -432,7 +432,10 @@ def train_stats_hook(path: str, log: Dict[str, list], every: int):
             # lost with its process: trained again here
             self.kept = [seg for seg in stats.get('segments', [])
                          if seg['end'] <= self.start]
-            self.commits = stats.get('train_commits', [])[:len(self.kept)]
+            # the code this process runs: the checkout as it starts (a
+            # commit made while it trains does not change its code)
+            self.commits = stats.get('train_commits', [])[:len(self.kept)] \
+                + [harness.git_commit()]
 
         def before_train_iter(self, runner, batch_idx, data_batch=None):
             # from the first iteration: a resumed loop first replays the
@@ -458,7 +461,7 @@ def train_stats_hook(path: str, log: Dict[str, list], every: int):
             stats = dict(segments=self.kept + [seg],
                          nonfinite=int(runner.message_hub.get_info(
                              'train/nonfinite_losses') or 0),
-                         train_commits=self.commits + [harness.git_commit()])
+                         train_commits=self.commits)
             harness.write_json(path, _sum_segments(stats))
 
     return TrainStats()
@@ -510,9 +513,14 @@ def score_variant(detector: str, name: str, seed: int, iters: int,
             'train_stats.json): train it first')
     cfg = variant_config(detector, name, data_root, val_every, work_dir,
                          iters, seed)
+    # ``commit``: the scoring's checkout; ``train_commits``: the one each
+    # training process started from (absent for runs trained before
+    # they were kept)
     record = dict(dataset='ssdd', detector=detector, variant=name,
                   seed=seed, iters=iters, val_every=val_every,
                   commit=harness.git_commit())
+    if stats.get('train_commits'):
+        record['train_commits'] = list(stats['train_commits'])
     segs = stats.get('segments')
     if segs and segs[-1]['end'] != iters:
         print(f"[proof] {tag}: the timing covers iterations up to "
