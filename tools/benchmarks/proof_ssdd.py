@@ -514,8 +514,8 @@ def score_variant(detector: str, name: str, seed: int, iters: int,
     cfg = variant_config(detector, name, data_root, val_every, work_dir,
                          iters, seed)
     # ``commit``: the scoring's checkout; ``train_commits``: the one each
-    # training process started from (absent for runs trained before
-    # they were kept)
+    # training process started from (absent when train_stats.json has
+    # none: runs trained before it kept them)
     record = dict(dataset='ssdd', detector=detector, variant=name,
                   seed=seed, iters=iters, val_every=val_every,
                   commit=harness.git_commit())
